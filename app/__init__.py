@@ -1,0 +1,1 @@
+"""The regen-lite Gradio app: look at Y, its compact representation Y' and the Y rendered back."""

@@ -1,0 +1,154 @@
+"""The regen-lite Gradio app. Run from the repository root:
+
+    python -m app.main                 # http://127.0.0.1:7860
+    python app/main.py --port 8000 --device cpu
+    regen-lite app
+
+The UI is built from the extractor registry; all logic lives in app/views.py and all models
+in regen_lite. The "Inspect Y'" view is also an API endpoint, callable with gradio_client:
+
+    from gradio_client import Client, handle_file
+    Client("http://127.0.0.1:7860/").predict(handle_file("shoe.png"), 0, "dct_lowpass", api_name="/inspect")
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: no usage reporting
+
+if __package__ in (None, ""):  # run as a script (`python app/main.py`): make `app` and `regen_lite` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import gradio as gr  # noqa: E402
+
+from app import views  # noqa: E402
+from regen_lite.device import get_device  # noqa: E402
+
+PREFERRED_DEFAULTS = ["vqvae", "ae", "dct_lowpass"]   # the first available one is selected at start
+GALLERY_SCALE = 4                                      # gallery thumbnails are 112 x 112
+
+EXPLANATION = """
+**What you are looking at.** On the left is Y, a 28 x 28 Fashion-MNIST image. The extractor turns it
+into a compact representation Y' (middle): a smaller picture, a few frequencies, real-valued latent
+channels or a grid of discrete codes, depending on the extractor. On the right is Y rendered back
+from Y' alone; the table says how many bits Y' needs and how much of Y survived the round trip
+(PSNR and SSIM: higher is better, identical images give infinite PSNR and SSIM 1).
+"""
+
+
+def pick_default(names: list[str]) -> str | None:
+    """The extractor selected when the app opens."""
+    for name in PREFERRED_DEFAULTS:
+        if name in names:
+            return name
+    return names[0] if names else None
+
+
+def build_demo(device: str | None = None) -> gr.Blocks:
+    """Build the app (not launched). device: None/"auto", "cpu", "cuda", ... for the learned models."""
+    device = get_device(device)
+    extractors = views.load_extractors(device)
+    samples, captions = views.load_samples(per_class=2)
+
+    def run_inspect(upload: str | None, sample: float | None, name: str | None):
+        """Inspect one image: an uploaded file if given, else shipped sample number `sample`."""
+        if name not in extractors.available:
+            reason = extractors.unavailable.get(name, f"choose one of: {', '.join(extractors.names)}")
+            raise gr.Error(f"Extractor {name!r} is not available: {reason}", print_exception=False)
+        try:
+            if upload:
+                y, notices = views.prepare_upload(upload)
+                source = f"uploaded file `{os.path.basename(upload)}`"
+            else:
+                index = int(sample or 0)
+                y, notices = views.sample_tensor(samples, index), []
+                source = f"shipped test sample {index} ({captions[index]})"
+        except views.UploadError as e:
+            raise gr.Error(f"{e} Pick a shipped sample or upload another file.", title="Cannot use this image",
+                           print_exception=False) from e
+        for notice in notices:
+            gr.Info(notice, title="Input adjusted")
+        result = views.inspect(extractors.available[name], y, extractors.descriptions[name])
+        notes = "\n".join([f"**Input:** {source}"] + [f"- {n}" for n in notices])
+        return result.y, result.y_prime, result.y_hat, result.table, notes
+
+    def pick_sample(evt: gr.SelectData):
+        """A click in the gallery: remember the sample and forget any uploaded file."""
+        return evt.index, None
+
+    def reload_extractors():
+        """Look again for checkpoints (e.g. after `regen-lite train vqvae` finished)."""
+        fresh = views.load_extractors(device)
+        for name in fresh.names:
+            if name not in extractors.available:
+                extractors.available[name] = fresh.available[name]
+                extractors.descriptions[name] = fresh.descriptions[name]
+                extractors.unavailable.pop(name, None)
+        return gr.update(choices=extractors.names), views.status_markdown(extractors)
+
+    gallery_items = [(views.upscale(img, 28 * GALLERY_SCALE), f"{i}: {cap}")
+                     for i, (img, cap) in enumerate(zip(samples, captions))]
+
+    with gr.Blocks(title="regen-lite", analytics_enabled=False) as demo:
+        gr.Markdown("# regen-lite: Y → Y' → Y")
+        with gr.Tab("Inspect Y'"):
+            gr.Markdown(EXPLANATION)
+            with gr.Row():
+                with gr.Column(scale=1, min_width=320):
+                    gallery = gr.Gallery(gallery_items, label="Shipped test samples (click one)", columns=5,
+                                         height=300, allow_preview=False, format="png", elem_id="samples")
+                    upload = gr.File(label="… or upload an image (PNG, JPEG, …)", file_types=["image"],
+                                     type="filepath", elem_id="upload")
+                    # allow_custom_value: a disabled or unknown name reaches run_inspect, which says why
+                    choice = gr.Dropdown(extractors.names, value=pick_default(extractors.names),
+                                         label="Extractor (Y → Y')", allow_custom_value=True, elem_id="extractor")
+                    status = gr.Markdown(views.status_markdown(extractors), elem_id="status")
+                    reload = gr.Button("Look for newly trained weights", size="sm")
+                with gr.Column(scale=3):
+                    with gr.Row():
+                        y_img = gr.Image(label="Y (input, 28 x 28)", format="png", interactive=False, elem_id="y")
+                        y_prime_img = gr.Image(label="Y' (compact representation)", format="png",
+                                               interactive=False, elem_id="y_prime")
+                        y_hat_img = gr.Image(label="render(Y') (reconstruction)", format="png",
+                                             interactive=False, elem_id="y_hat")
+                    table = gr.Dataframe(headers=["quantity", "value"], interactive=False, elem_id="numbers")
+                    notes = gr.Markdown(elem_id="notes")
+            sample = gr.Number(value=0, precision=0, visible=False, label="sample index")
+
+        inputs = [upload, sample, choice]
+        outputs = [y_img, y_prime_img, y_hat_img, table, notes]
+        choice.change(run_inspect, inputs, outputs, api_name="inspect")
+        gallery.select(pick_sample, None, [sample, upload], api_visibility="private").then(
+            run_inspect, inputs, outputs, api_visibility="private")
+        upload.upload(run_inspect, inputs, outputs, api_visibility="private")
+        upload.clear(run_inspect, inputs, outputs, api_visibility="private")
+        reload.click(reload_extractors, None, [choice, status], api_visibility="private")
+        demo.load(run_inspect, inputs, outputs, api_visibility="private")
+    return demo
+
+
+def launch_options() -> dict:
+    """Keyword arguments for `demo.launch` shared by main() and the tests."""
+    return {"share": False, "theme": gr.themes.Soft(), "max_file_size": f"{views.MAX_UPLOAD_MB}mb"}
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description="regen-lite Gradio app")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 exposes it to the network)")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--device", default=None, help="auto (default), cpu, cuda, mps; or set REGEN_LITE_DEVICE")
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    demo = build_demo(args.device)
+    demo.launch(server_name=args.host, server_port=args.port, **launch_options())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,357 @@
+"""The app's logic without the UI: plain functions that the Gradio layer in main.py calls.
+
+    load_extractors     build every registered image extractor; keep the reason for any that fail
+    load_samples        a small gallery of shipped Fashion-MNIST test images (two per class)
+    prepare_upload      any image file -> Y, a (1, 1, 28, 28) tensor in [0, 1], plus notices
+    inspect             Y -> Y' -> Y_hat, with pictures of each and a table of numbers
+    draw_y_prime        a picture of Y' that suits it (code map, channels, DCT heat map, ...)
+
+Nothing here builds a model: every Y' comes from `regen_lite.core.get_extractor(name)`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import traceback
+import warnings
+from dataclasses import dataclass, field
+
+import matplotlib
+
+matplotlib.use("Agg")  # draw off-screen; the app never opens a window
+
+import numpy as np
+import torch
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import LogNorm
+from matplotlib.figure import Figure
+from PIL import Image, ImageOps
+
+from regen_lite.checkpoints import CheckpointError
+from regen_lite.core import Extractor, extractor_summary, get_extractor, list_extractors
+from regen_lite.data import FASHION_CLASSES, load_fashion_mnist, to_float
+from regen_lite.metrics import psnr, ssim
+
+SIZE = 28                    # Fashion-MNIST images are 28 x 28
+DISPLAY_SCALE = 10           # show each pixel as a 10 x 10 block (280 x 280 on screen)
+MAX_UPLOAD_MB = 20           # larger files are refused before they are decoded
+MAX_SIDE = 4096              # larger images are refused: decoding them would cost too much memory
+
+
+class UploadError(ValueError):
+    """An uploaded file cannot be used. The message says why, in words meant for the user."""
+
+
+# ---------------------------------------------------------------------------------------
+# Extractors: build them all once; a missing checkpoint disables one, never the app
+# ---------------------------------------------------------------------------------------
+
+@dataclass
+class ExtractorSet:
+    """The image extractors the app can use, and why the others are unavailable."""
+
+    available: dict[str, Extractor] = field(default_factory=dict)
+    unavailable: dict[str, str] = field(default_factory=dict)   # name -> reason
+    descriptions: dict[str, dict] = field(default_factory=dict)  # name -> extractor.describe()
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.available)
+
+
+def load_extractor(name: str, device: torch.device | str = "cpu") -> Extractor:
+    """get_extractor(name), with a learned model moved to `device` (explicit rules need no device)."""
+    extractor = get_extractor(name)
+    model = getattr(extractor, "model", None)
+    if model is not None:
+        model.to(device)
+    return extractor
+
+
+def load_extractors(device: torch.device | str = "cpu", modality: str = "image") -> ExtractorSet:
+    """Build every registered extractor of `modality`. One that fails is listed with its reason."""
+    found = ExtractorSet()
+    for name in list_extractors(modality):
+        try:
+            extractor = load_extractor(name, device)
+            found.descriptions[name] = extractor.describe()
+        except CheckpointError as e:         # weights not trained yet, or unreadable
+            found.unavailable[name] = str(e)
+            continue
+        except Exception as e:               # any other failure must not take the app down
+            traceback.print_exc()
+            found.unavailable[name] = f"{type(e).__name__}: {e}"
+            continue
+        found.available[name] = extractor
+    return found
+
+
+def status_markdown(extractors: ExtractorSet) -> str:
+    """A Markdown list: each extractor with its summary, or with the reason it is disabled."""
+    lines = ["**Extractors**"]
+    for name in extractors.available:
+        lines.append(f"- ✅ `{name}`: {extractor_summary(name)}")
+    for name, reason in extractors.unavailable.items():
+        first_line, _, rest = reason.partition("\n")
+        hint = f" {rest.strip()}" if rest.strip() else ""
+        lines.append(f"- ⛔ `{name}` is disabled: {first_line}{hint}")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------
+# Inputs: shipped samples and uploaded files, both turned into Y of shape (1, 1, 28, 28)
+# ---------------------------------------------------------------------------------------
+
+def load_samples(per_class: int = 2) -> tuple[np.ndarray, list[str]]:
+    """The first `per_class` images of each class in the shipped test subset: (uint8 (N, 28, 28), captions)."""
+    images, labels = load_fashion_mnist("test", "sample")
+    picked = [i for c in range(len(FASHION_CLASSES)) for i in np.flatnonzero(labels.numpy() == c)[:per_class]]
+    captions = [FASHION_CLASSES[int(labels[i])] for i in picked]
+    return images[picked].numpy(), captions
+
+
+def sample_tensor(images: np.ndarray, index: int) -> torch.Tensor:
+    """Shipped sample number `index` as Y: float (1, 1, 28, 28) in [0, 1]."""
+    if not 0 <= index < len(images):
+        raise UploadError(f"sample index {index} is out of range 0..{len(images) - 1}")
+    return to_float(torch.from_numpy(images[index : index + 1]))
+
+
+def open_image(path: str | os.PathLike) -> tuple[Image.Image, list[str]]:
+    """Open an uploaded file as a PIL image, refusing files that are too big, not images, or corrupt."""
+    notices = []
+    name = os.path.basename(str(path))
+    try:
+        size_mb = os.path.getsize(path) / 1e6
+    except OSError as e:
+        raise UploadError(f"{name}: cannot read the file ({e.strerror or e})") from e
+    if size_mb > MAX_UPLOAD_MB:
+        raise UploadError(f"{name} is {size_mb:.0f} MB; the largest file the app accepts is {MAX_UPLOAD_MB} MB. "
+                          "Shrink the image first: the app only uses 28 x 28 pixels of it.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # we check the size ourselves
+            img = Image.open(path)
+        width, height = img.size                  # read from the header; nothing is decoded yet
+        if max(width, height) > MAX_SIDE:
+            raise UploadError(f"{name} is {width} x {height} pixels; the largest the app accepts is "
+                              f"{MAX_SIDE} px a side. Shrink it first: the app only uses 28 x 28 pixels of it.")
+        if getattr(img, "n_frames", 1) > 1:
+            notices.append(f"{name} has {img.n_frames} frames; the first one is used.")
+        img.load()                                # decode now, so corrupt data fails here
+    except UploadError:
+        raise
+    except Image.DecompressionBombError as e:
+        raise UploadError(f"{name} is far too large to decode safely ({e}).") from e
+    except Exception as e:                        # PIL raises many types for broken files
+        detail = str(e).replace(str(path), name)  # the server's temp path means nothing to the user
+        raise UploadError(f"{name} could not be read as an image: it is not an image file, or it is "
+                          f"truncated or corrupt ({type(e).__name__}: {detail}).") from e
+    return ImageOps.exif_transpose(img), notices
+
+
+def to_greyscale(img: Image.Image) -> tuple[np.ndarray, list[str]]:
+    """Any PIL image -> float (H, W) in [0, 1]. Transparent parts become white, colour becomes grey."""
+    notices = []
+    if img.mode in ("I", "I;16", "I;16B", "I;16L", "F"):     # 16/32-bit greyscale: scale by its own range
+        arr = np.asarray(img, dtype=np.float64)
+        lo, hi = arr.min(), arr.max()
+        return (arr - lo) / (hi - lo) if hi > lo else np.zeros_like(arr), notices
+    has_alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
+    if has_alpha:
+        rgba = img.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(white, rgba)
+        notices.append("The image has transparency; transparent parts were filled with white.")
+    if img.mode not in ("L", "1"):
+        notices.append(f"The {img.mode} image was converted to greyscale.")
+    return np.asarray(img.convert("L"), dtype=np.float64) / 255.0, notices
+
+
+def background_is_light(grey: np.ndarray) -> bool:
+    """Guess the background from the border pixels: Fashion-MNIST's background is black (0)."""
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    return float(np.median(border)) > 0.5
+
+
+def fit_to_28(grey: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Pad to a square with black (keeps the aspect ratio), then resize to 28 x 28 by area averaging."""
+    notices = []
+    h, w = grey.shape
+    if h != w:
+        side = max(h, w)
+        square = np.zeros((side, side))
+        top, left = (side - h) // 2, (side - w) // 2
+        square[top : top + h, left : left + w] = grey
+        grey = square
+        notices.append(f"The {w} x {h} image was padded with black to a {side} x {side} square.")
+    side = grey.shape[0]
+    if side != SIZE:
+        resample = Image.Resampling.BOX if side > SIZE else Image.Resampling.BICUBIC
+        img = Image.fromarray(np.round(grey * 255).astype(np.uint8)).resize((SIZE, SIZE), resample)
+        grey = np.asarray(img, dtype=np.float64) / 255.0
+        verb = "downscaled" if side > SIZE else "upscaled"
+        notices.append(f"The {side} x {side} image was {verb} to {SIZE} x {SIZE}, the size the extractors expect.")
+    return grey, notices
+
+
+def prepare_upload(path: str | os.PathLike) -> tuple[torch.Tensor, list[str]]:
+    """An image file -> Y (1, 1, 28, 28) in [0, 1] like Fashion-MNIST, and notices saying what changed.
+
+    Steps: open (with size limits) -> greyscale (alpha on white) -> invert if the background is
+    light (Fashion-MNIST is a light object on black) -> pad to square -> resize to 28 x 28.
+    Raises UploadError with a readable message when the file cannot be used.
+    """
+    img, notices = open_image(path)
+    grey, more = to_greyscale(img)
+    notices += more
+    if background_is_light(grey):
+        grey = 1.0 - grey
+        notices.append("The background is light, so the image was inverted: Fashion-MNIST shows a light "
+                       "object on a black background.")
+    grey, more = fit_to_28(grey)
+    notices += more
+    y = torch.from_numpy(grey).float().clamp(0, 1).view(1, 1, SIZE, SIZE)
+    return y, notices
+
+
+# ---------------------------------------------------------------------------------------
+# Pictures
+# ---------------------------------------------------------------------------------------
+
+def upscale(image01: np.ndarray | torch.Tensor, size: int = SIZE * DISPLAY_SCALE) -> np.ndarray:
+    """A small (h, w) image in [0, 1] -> uint8 (size, size) with sharp square pixels (nearest neighbour)."""
+    if isinstance(image01, torch.Tensor):
+        image01 = image01.detach().cpu().float().numpy()
+    image01 = np.asarray(image01).squeeze()
+    h, w = image01.shape
+    rows = np.arange(size) * h // size
+    cols = np.arange(size) * w // size
+    return np.round(image01[rows][:, cols].clip(0, 1) * 255).astype(np.uint8)
+
+
+def figure_to_array(fig: Figure) -> np.ndarray:
+    """Render a matplotlib figure off-screen to an RGB uint8 array."""
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[..., :3].copy()
+
+
+def draw_code_map(codes: np.ndarray, num_codes: int) -> np.ndarray:
+    """A discrete Y' (h, w) of code indices as a coloured grid, each cell labelled with its index."""
+    fig = Figure(figsize=(4.2, 3.6), dpi=100, layout="constrained")
+    ax = fig.add_subplot()
+    im = ax.imshow(codes, cmap="turbo", vmin=0, vmax=num_codes - 1)
+    for (r, c), k in np.ndenumerate(codes):
+        r_, g_, b_, _ = im.cmap(im.norm(k))
+        ink = "black" if 0.299 * r_ + 0.587 * g_ + 0.114 * b_ > 0.5 else "white"
+        ax.text(c, r, str(k), ha="center", va="center", fontsize=7, color=ink)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(f"Y': {codes.shape[0]}x{codes.shape[1]} code indices (K={num_codes})", fontsize=10)
+    fig.colorbar(im, ax=ax, label="code index", shrink=0.9)
+    return figure_to_array(fig)
+
+
+def draw_channels(z: np.ndarray) -> np.ndarray:
+    """A continuous Y' (C, h, w) as a row of greyscale panels, one per channel, on one shared scale."""
+    channels = z.shape[0]
+    bound = float(np.abs(z).max()) or 1.0
+    fig = Figure(figsize=(1.6 * channels + 1.0, 2.2), dpi=100, layout="constrained")
+    axes = fig.subplots(1, channels, squeeze=False)[0]
+    for c, ax in enumerate(axes):
+        im = ax.imshow(z[c], cmap="gray", vmin=-bound, vmax=bound)
+        ax.set_title(f"channel {c}", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(f"Y': {channels} real-valued {z.shape[1]}x{z.shape[2]} channels", fontsize=10)
+    fig.colorbar(im, ax=list(axes), shrink=0.9)
+    return figure_to_array(fig)
+
+
+def draw_dct(coeffs: np.ndarray) -> np.ndarray:
+    """DCT coefficients (k, k) as a heat map of |coefficient| on a log scale; top-left = lowest frequency."""
+    magnitude = np.abs(coeffs)
+    top = max(float(magnitude.max()), 1e-3)
+    fig = Figure(figsize=(4.2, 3.6), dpi=100, layout="constrained")
+    ax = fig.add_subplot()
+    im = ax.imshow(magnitude.clip(top * 1e-4, None), cmap="magma", norm=LogNorm(vmin=top * 1e-4, vmax=top))
+    ax.set_xlabel("horizontal frequency")
+    ax.set_ylabel("vertical frequency")
+    ax.set_title(f"Y': {coeffs.shape[0]}x{coeffs.shape[1]} lowest DCT frequencies", fontsize=10)
+    fig.colorbar(im, ax=ax, label="|coefficient| (log scale)", shrink=0.9)
+    return figure_to_array(fig)
+
+
+def y_prime_style(extractor: Extractor, y_prime: torch.Tensor) -> str:
+    """How to draw this Y': "codes", "dct", "image" (a picture, maybe low-res) or "channels"."""
+    if extractor.discrete:
+        return "codes"
+    if extractor.name.startswith("dct"):
+        return "dct"
+    if y_prime.dim() == 4 and y_prime.shape[1] == 1 and extractor.kind == "explicit":
+        return "image"       # identity and downsampling: Y' is itself a (smaller) picture
+    return "channels"
+
+
+def draw_y_prime(extractor: Extractor, y_prime: torch.Tensor) -> np.ndarray:
+    """A picture of one Y' (batch of 1) that suits its kind. Returns an RGB or greyscale uint8 array."""
+    one = y_prime[0].detach().cpu()
+    style = y_prime_style(extractor, y_prime)
+    if style == "codes":
+        return draw_code_map(one.long().numpy(), int(extractor.model.num_codes))
+    if style == "dct":
+        return draw_dct(one.float().numpy().reshape(one.shape[-2], one.shape[-1]))
+    if style == "image":
+        return upscale(one[0])
+    z = one.float().numpy()
+    return draw_channels(z if z.ndim == 3 else z.reshape(1, *z.shape[-2:]))
+
+
+# ---------------------------------------------------------------------------------------
+# Y -> Y' -> Y_hat, and the numbers that describe it
+# ---------------------------------------------------------------------------------------
+
+@dataclass
+class Inspection:
+    """Everything the Inspect view shows for one image and one extractor."""
+
+    y: np.ndarray             # input, upscaled for display
+    y_prime: np.ndarray       # a picture of Y'
+    y_hat: np.ndarray         # render(extract(y)), upscaled for display
+    table: list[list[str]]    # rows of [quantity, value]
+    psnr: float
+    ssim: float
+
+
+def format_psnr(value: float) -> str:
+    return "inf dB (exact copy)" if math.isinf(value) else f"{value:.2f} dB"
+
+
+def summary_rows(description: dict, psnr_db: float, ssim_value: float, num_codes: int | None) -> list[list[str]]:
+    """The numbers table: size of Y' against the 8-bit 28 x 28 image, and quality of the reconstruction."""
+    shape = " x ".join(str(s) for s in description["shape"])
+    values = f"discrete codes (K={num_codes})" if description["discrete"] else "continuous (real values)"
+    return [
+        ["extractor", f"{description['name']} ({description['kind']})"],
+        ["shape of Y'", shape],
+        ["values", values],
+        ["numbers in Y'", f"{description['numel']} (Y has {SIZE * SIZE})"],
+        ["bits", f"{description['bits']:g}"],
+        ["compression vs 8-bit Y", f"{description['compression']:.2f}x"],
+        ["PSNR", format_psnr(psnr_db)],
+        ["SSIM", f"{ssim_value:.3f}"],
+    ]
+
+
+@torch.no_grad()
+def inspect(extractor: Extractor, y: torch.Tensor, description: dict | None = None) -> Inspection:
+    """Y -> Y' = extract(Y) -> Y_hat = render(Y'), with pictures of all three and the numbers table."""
+    y_prime = extractor.extract(y)
+    y_hat = extractor.render(y_prime).detach().cpu().float().clamp(0, 1)
+    psnr_db, ssim_value = psnr(y_hat, y), ssim(y_hat, y)
+    num_codes = int(extractor.model.num_codes) if extractor.discrete else None
+    table = summary_rows(description or extractor.describe(), psnr_db, ssim_value, num_codes)
+    return Inspection(upscale(y[0, 0]), draw_y_prime(extractor, y_prime), upscale(y_hat[0, 0]),
+                      table, psnr_db, ssim_value)

@@ -1,0 +1,103 @@
+"""How good is each image representation Y'? Reconstruction quality, size, speed, training time.
+
+    python benchmarks/representations.py            # full 10k test set when present, else the shipped 1k
+    python benchmarks/representations.py --data sample
+
+Prints a Markdown table and writes benchmarks/results/representations.{md,csv}. Encode+decode time is
+measured in this run for every extractor (batches of 500 and single images, median of repeats) and is
+also given as a ratio to the DCT baseline measured in the same run, since shared machines are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import statistics
+import time
+from pathlib import Path
+
+import torch
+
+from regen_lite.checkpoints import CheckpointError
+from regen_lite.core import get_extractor, list_extractors
+from regen_lite.data import find_fashion_mnist_dir, load_fashion_mnist, to_float
+from regen_lite.metrics import reconstruction_metrics
+
+# the issue's targets: (min PSNR dB, min code usage)
+TARGETS = {"ae": (25.0, None), "vae": (23.0, None), "vqvae": (23.0, 0.95), "fsq": (22.0, 0.95)}
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def time_round_trip(e, y: torch.Tensor, repeats: int = 5) -> tuple[float, float]:
+    """Median ms per image for a batch of len(y), and median ms for one image alone."""
+    def once(batch):
+        t = time.perf_counter()
+        with torch.no_grad():
+            e.render(e.extract(batch))
+        return time.perf_counter() - t
+    once(y)  # warm-up
+    batch_ms = statistics.median(once(y) for _ in range(repeats)) * 1000 / len(y)
+    single_ms = statistics.median(once(y[i:i + 1]) for i in range(20)) * 1000
+    return batch_ms, single_ms
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", choices=["auto", "full", "sample"], default="auto")
+    p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    args = p.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    source = args.data if args.data != "auto" else ("full" if find_fashion_mnist_dir() else "sample")
+    x, _ = load_fashion_mnist("test", source)
+    y = to_float(x)
+    rows = []
+    for name in list_extractors("image"):
+        try:
+            e = get_extractor(name)
+        except CheckpointError as err:
+            print(f"skipping {name}: {str(err).splitlines()[0]}")
+            continue
+        d = e.describe()
+        m = reconstruction_metrics(e, y)
+        batch_ms, single_ms = time_round_trip(e, y[:500])
+        info = getattr(e, "info", {}) or {}
+        psnr_t, usage_t = TARGETS.get(name, (None, None))
+        ok = []
+        if psnr_t is not None:
+            ok.append(m["psnr"] >= psnr_t)
+        if usage_t is not None:
+            ok.append(m["usage"] >= usage_t)
+        rows.append({
+            "Y'": name, "kind": d["kind"], "shape": "x".join(map(str, d["shape"])),
+            "type": "codes" if d["discrete"] else "floats", "bits": round(d["bits"]),
+            "compression": round(d["compression"], 1),
+            "PSNR dB": round(m["psnr"], 2), "SSIM": round(m["ssim"], 3),
+            "code usage": f"{m['usage']:.1%}" if "usage" in m else "",
+            "perplexity": round(m["perplexity"], 1) if "perplexity" in m else "",
+            "ms/img (batch 500)": round(batch_ms, 4), "ms (1 image)": round(single_ms, 2),
+            "train s": info.get("train_seconds", ""),
+            "target": (f"PSNR>={psnr_t}" + (f", usage>={usage_t:.0%}" if usage_t else "")) if psnr_t else "baseline",
+            "met": ("yes" if all(ok) else "NO") if ok else "",
+        })
+    base = next((r["ms/img (batch 500)"] for r in rows if r["Y'"] == "dct_lowpass"), None)
+    for r in rows:
+        r["time vs dct"] = round(r["ms/img (batch 500)"] / base, 1) if base else ""
+    cols = list(rows[0])
+    lines = [f"Image representations on the Fashion-MNIST {source} test set ({len(y)} images), "
+             f"torch {torch.__version__}, {torch.get_num_threads()} threads, CPU", "",
+             "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(str(r[c]) for c in cols) + " |" for r in rows]
+    table = "\n".join(lines)
+    print(table)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "representations.md").write_text(table + "\n\nRegenerate: `python benchmarks/representations.py`\n")
+    with open(RESULTS / "representations.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=cols)
+        w.writeheader()
+        w.writerows(rows)
+    return rows
+
+
+if __name__ == "__main__":
+    main()
