@@ -33,4 +33,4 @@ info: install
 	$(BIN)/regen-lite info
 
 clean:
-	rm -rf $(VENV) .pytest_cache .regen-lite-state
+	rm -rf $(VENV) .pytest_cache data_samples/weights/.state

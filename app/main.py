@@ -48,17 +48,22 @@ def pick_default(names: list[str]) -> str | None:
     return names[0] if names else None
 
 
+def picture(label: str, elem_id: str, scale: int) -> gr.Image:
+    """An output image shown whole (PNG keeps the pixels exact)."""
+    return gr.Image(label=label, format="png", interactive=False, height=320, scale=scale, elem_id=elem_id)
+
+
 def build_demo(device: str | None = None) -> gr.Blocks:
     """Build the app (not launched). device: None/"auto", "cpu", "cuda", ... for the learned models."""
     device = get_device(device)
     extractors = views.load_extractors(device)
     samples, captions = views.load_samples(per_class=2)
 
-    def run_inspect(upload: str | None, sample: float | None, name: str | None):
+    def run_inspect(upload: str | None, sample: float | None, extractor: str | None):
         """Inspect one image: an uploaded file if given, else shipped sample number `sample`."""
-        if name not in extractors.available:
-            reason = extractors.unavailable.get(name, f"choose one of: {', '.join(extractors.names)}")
-            raise gr.Error(f"Extractor {name!r} is not available: {reason}", print_exception=False)
+        if extractor not in extractors.available:
+            reason = extractors.unavailable.get(extractor, f"choose one of: {', '.join(extractors.names)}")
+            raise gr.Error(f"Extractor {extractor!r} is not available: {reason}", print_exception=False)
         try:
             if upload:
                 y, notices = views.prepare_upload(upload)
@@ -70,9 +75,12 @@ def build_demo(device: str | None = None) -> gr.Blocks:
         except views.UploadError as e:
             raise gr.Error(f"{e} Pick a shipped sample or upload another file.", title="Cannot use this image",
                            print_exception=False) from e
-        for notice in notices:
-            gr.Info(notice, title="Input adjusted")
-        result = views.inspect(extractors.available[name], y, extractors.descriptions[name])
+        if notices:
+            gr.Info(" ".join(notices), title="Input adjusted")
+        try:
+            result = views.inspect(extractors.available[extractor], y, extractors.descriptions[extractor])
+        except Exception as e:  # a model failing (e.g. out of GPU memory) must not leave a bare "Error"
+            raise gr.Error(f"{extractor} failed on this image: {type(e).__name__}: {e}") from e
         notes = "\n".join([f"**Input:** {source}"] + [f"- {n}" for n in notices])
         return result.y, result.y_prime, result.y_hat, result.table, notes
 
@@ -88,6 +96,9 @@ def build_demo(device: str | None = None) -> gr.Blocks:
                 extractors.available[name] = fresh.available[name]
                 extractors.descriptions[name] = fresh.descriptions[name]
                 extractors.unavailable.pop(name, None)
+        for name, reason in fresh.unavailable.items():   # still missing: keep the latest reason
+            if name not in extractors.available:
+                extractors.unavailable[name] = reason
         return gr.update(choices=extractors.names), views.status_markdown(extractors)
 
     gallery_items = [(views.upscale(img, 28 * GALLERY_SCALE), f"{i}: {cap}")
@@ -99,8 +110,9 @@ def build_demo(device: str | None = None) -> gr.Blocks:
             gr.Markdown(EXPLANATION)
             with gr.Row():
                 with gr.Column(scale=1, min_width=320):
-                    gallery = gr.Gallery(gallery_items, label="Shipped test samples (click one)", columns=5,
-                                         height=300, allow_preview=False, format="png", elem_id="samples")
+                    gallery = gr.Gallery(gallery_items, label="Shipped test samples (click one)", columns=4,
+                                         height=320, object_fit="contain", allow_preview=False, format="png",
+                                         elem_id="samples")
                     upload = gr.File(label="… or upload an image (PNG, JPEG, …)", file_types=["image"],
                                      type="filepath", elem_id="upload")
                     # allow_custom_value: a disabled or unknown name reaches run_inspect, which says why
@@ -109,12 +121,10 @@ def build_demo(device: str | None = None) -> gr.Blocks:
                     status = gr.Markdown(views.status_markdown(extractors), elem_id="status")
                     reload = gr.Button("Look for newly trained weights", size="sm")
                 with gr.Column(scale=3):
-                    with gr.Row():
-                        y_img = gr.Image(label="Y (input, 28 x 28)", format="png", interactive=False, elem_id="y")
-                        y_prime_img = gr.Image(label="Y' (compact representation)", format="png",
-                                               interactive=False, elem_id="y_prime")
-                        y_hat_img = gr.Image(label="render(Y') (reconstruction)", format="png",
-                                             interactive=False, elem_id="y_hat")
+                    with gr.Row(equal_height=True):
+                        y_img = picture("Y (input)", "y", scale=1)
+                        y_prime_img = picture("Y' = extract(Y)", "y_prime", scale=2)
+                        y_hat_img = picture("render(Y')", "y_hat", scale=1)
                     table = gr.Dataframe(headers=["quantity", "value"], interactive=False, elem_id="numbers")
                     notes = gr.Markdown(elem_id="notes")
             sample = gr.Number(value=0, precision=0, visible=False, label="sample index")

@@ -16,6 +16,7 @@ import os
 import traceback
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import matplotlib
 
@@ -61,12 +62,8 @@ class ExtractorSet:
 
 
 def load_extractor(name: str, device: torch.device | str = "cpu") -> Extractor:
-    """get_extractor(name), with a learned model moved to `device` (explicit rules need no device)."""
-    extractor = get_extractor(name)
-    model = getattr(extractor, "model", None)
-    if model is not None:
-        model.to(device)
-    return extractor
+    """get_extractor(name), with any learned model moved to `device`."""
+    return get_extractor(name).to(device)
 
 
 def load_extractors(device: torch.device | str = "cpu", modality: str = "image") -> ExtractorSet:
@@ -89,13 +86,12 @@ def load_extractors(device: torch.device | str = "cpu", modality: str = "image")
 
 def status_markdown(extractors: ExtractorSet) -> str:
     """A Markdown list: each extractor with its summary, or with the reason it is disabled."""
+    here = str(Path.cwd()) + os.sep                     # show paths relative to where the app runs
     lines = ["**Extractors**"]
     for name in extractors.available:
-        lines.append(f"- ✅ `{name}`: {extractor_summary(name)}")
+        lines.append(f"- `{name}`: {extractor_summary(name)}")
     for name, reason in extractors.unavailable.items():
-        first_line, _, rest = reason.partition("\n")
-        hint = f" {rest.strip()}" if rest.strip() else ""
-        lines.append(f"- ⛔ `{name}` is disabled: {first_line}{hint}")
+        lines.append(f"- `{name}`: **disabled**. {' '.join(reason.replace(here, '').split())}")
     return "\n".join(lines)
 
 
@@ -123,7 +119,7 @@ def open_image(path: str | os.PathLike) -> tuple[Image.Image, list[str]]:
     notices = []
     name = os.path.basename(str(path))
     try:
-        size_mb = os.path.getsize(path) / 1e6
+        size_mb = os.path.getsize(path) / 2**20   # MB as Gradio's max_file_size counts them
     except OSError as e:
         raise UploadError(f"{name}: cannot read the file ({e.strerror or e})") from e
     if size_mb > MAX_UPLOAD_MB:
@@ -221,10 +217,12 @@ def prepare_upload(path: str | os.PathLike) -> tuple[torch.Tensor, list[str]]:
 # ---------------------------------------------------------------------------------------
 
 def upscale(image01: np.ndarray | torch.Tensor, size: int = SIZE * DISPLAY_SCALE) -> np.ndarray:
-    """A small (h, w) image in [0, 1] -> uint8 (size, size) with sharp square pixels (nearest neighbour)."""
+    """A small (h, w) image in [0, 1] (or uint8) -> uint8 (size, size) with sharp square pixels."""
     if isinstance(image01, torch.Tensor):
         image01 = image01.detach().cpu().float().numpy()
     image01 = np.asarray(image01).squeeze()
+    if image01.dtype == np.uint8:
+        image01 = image01 / 255.0
     h, w = image01.shape
     rows = np.arange(size) * h // size
     cols = np.arange(size) * w // size
@@ -249,7 +247,7 @@ def draw_code_map(codes: np.ndarray, num_codes: int) -> np.ndarray:
         ax.text(c, r, str(k), ha="center", va="center", fontsize=7, color=ink)
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_title(f"Y': {codes.shape[0]}x{codes.shape[1]} code indices (K={num_codes})", fontsize=10)
+    fig.supxlabel(f"Y': {codes.shape[0]}x{codes.shape[1]} code indices (K={num_codes})", fontsize=10)
     fig.colorbar(im, ax=ax, label="code index", shrink=0.9)
     return figure_to_array(fig)
 
@@ -262,10 +260,10 @@ def draw_channels(z: np.ndarray) -> np.ndarray:
     axes = fig.subplots(1, channels, squeeze=False)[0]
     for c, ax in enumerate(axes):
         im = ax.imshow(z[c], cmap="gray", vmin=-bound, vmax=bound)
-        ax.set_title(f"channel {c}", fontsize=9)
+        ax.set_xlabel(f"channel {c}", fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.suptitle(f"Y': {channels} real-valued {z.shape[1]}x{z.shape[2]} channels", fontsize=10)
+    fig.supxlabel(f"Y': {channels} real-valued {z.shape[1]}x{z.shape[2]} channels", fontsize=10)
     fig.colorbar(im, ax=list(axes), shrink=0.9)
     return figure_to_array(fig)
 
@@ -279,20 +277,14 @@ def draw_dct(coeffs: np.ndarray) -> np.ndarray:
     im = ax.imshow(magnitude.clip(top * 1e-4, None), cmap="magma", norm=LogNorm(vmin=top * 1e-4, vmax=top))
     ax.set_xlabel("horizontal frequency")
     ax.set_ylabel("vertical frequency")
-    ax.set_title(f"Y': {coeffs.shape[0]}x{coeffs.shape[1]} lowest DCT frequencies", fontsize=10)
+    fig.supxlabel(f"Y': {coeffs.shape[0]}x{coeffs.shape[1]} lowest DCT frequencies", fontsize=10)
     fig.colorbar(im, ax=ax, label="|coefficient| (log scale)", shrink=0.9)
     return figure_to_array(fig)
 
 
 def y_prime_style(extractor: Extractor, y_prime: torch.Tensor) -> str:
     """How to draw this Y': "codes", "dct", "image" (a picture, maybe low-res) or "channels"."""
-    if extractor.discrete:
-        return "codes"
-    if extractor.name.startswith("dct"):
-        return "dct"
-    if y_prime.dim() == 4 and y_prime.shape[1] == 1 and extractor.kind == "explicit":
-        return "image"       # identity and downsampling: Y' is itself a (smaller) picture
-    return "channels"
+    return {"frequencies": "dct"}.get(extractor.layout, extractor.layout)
 
 
 def draw_y_prime(extractor: Extractor, y_prime: torch.Tensor) -> np.ndarray:

@@ -76,6 +76,8 @@ def load_checkpoint(path, *, expect: str | None = None, device="cpu"):
     stem = _stem(path)
     if Path(path).suffix in (".pt", ".pth", ".pkl", ".ckpt", ".bin"):
         raise CheckpointError(f"{path}: pickle-based files are never loaded; use a .safetensors + .json checkpoint")
+    if not stem.with_suffix(".safetensors").exists() and not stem.with_suffix(".json").exists():
+        raise CheckpointError(f"no checkpoint at {stem}.safetensors")
     info = read_info(stem)
     name = info.get("model")
     if expect is not None and name != expect:

@@ -57,10 +57,55 @@ def cmd_train(args) -> int:
         print(f"unknown model {args.name!r}; choose from: {', '.join(RECIPES)}", file=sys.stderr)
         return 2
     stem, info = run_recipe(args.name, epochs=args.epochs, data=args.data, device=args.device,
-                            out_dir=args.out, resume=args.resume, progress=not args.quiet, seed=args.seed)
+                            out_dir=args.out, resume=args.resume, progress=not args.quiet, seed=args.seed,
+                            max_steps=args.steps)
     print(f"saved {stem}.safetensors (+ .json) after {info['train_seconds']} s of training")
     for split, m in info["metrics"].items():
         print(f"  {split}: " + ", ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in m.items()))
+    return 0
+
+
+def parse_class(name: str) -> int:
+    """'sneaker', 'ankle boot', 'boot' or '7' -> 7."""
+    from .data import CLASS_SLUGS, FASHION_CLASSES
+
+    key = name.strip().lower()
+    if key.isdigit() and int(key) < 10:
+        return int(key)
+    for i, (slug, full) in enumerate(zip(CLASS_SLUGS, FASHION_CLASSES)):
+        if key in (slug, full, full.replace(" ", "-"), full.replace("/", "-")):
+            return i
+    raise ValueError(f"unknown class {name!r}; use 0-9 or one of: {', '.join(CLASS_SLUGS)}")
+
+
+def cmd_sample(args) -> int:
+    import time
+
+    import torch
+    from torchvision.utils import save_image
+
+    from .device import get_device
+    from .pipelines import build_pipeline
+
+    label = parse_class(args.cls)
+    device = get_device(args.device)
+    pipe, spec = build_pipeline(args.pipeline, device=device)
+    kw = dict(spec.sample_kw)
+    if args.steps is not None:
+        if "steps" not in kw:
+            raise ValueError(f"pipeline {args.pipeline!r} samples codes one by one; --steps does not apply")
+        kw["steps"] = args.steps
+    if args.guidance is not None:
+        kw["guidance"] = args.guidance
+    g = torch.Generator(device=device).manual_seed(args.seed)
+    t0 = time.perf_counter()
+    y_prime, y = pipe.generate(torch.full((args.n,), label, dtype=torch.long), generator=g, **kw)
+    seconds = time.perf_counter() - t0
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    save_image(y.cpu(), out, nrow=int(args.n ** 0.5 + 0.999), padding=2, pad_value=0.5)
+    print(f"wrote {out}: {args.n} samples of class {label} from pipeline {args.pipeline!r} "
+          f"({spec.summary}) in {seconds:.2f} s on {device}; Y' shape {tuple(y_prime.shape[1:])}")
     return 0
 
 
@@ -96,16 +141,28 @@ def main(argv=None) -> int:
     s.set_defaults(fn=cmd_info)
 
     s = sub.add_parser("train", help="train one of the shipped models from scratch")
-    s.add_argument("name", help="classifier, ae, vae, vqvae or fsq")
+    s.add_argument("name", help="classifier, ae, vae, vqvae, fsq, sr_x4, or a prior: prior_direct, prior_vae, ...")
     s.add_argument("--epochs", type=int, default=None, help="override the recipe's epochs")
+    s.add_argument("--steps", type=int, default=None, help="override the recipe's optimizer-step budget")
     s.add_argument("--device", default="auto")
     s.add_argument("--data", choices=["full", "sample"], default="full",
                    help="full = 60k images from a local folder; sample = the shipped 5k subset")
     s.add_argument("--out", default=None, help="folder for the checkpoint (default: data_samples/weights)")
     s.add_argument("--seed", type=int, default=None)
-    s.add_argument("--resume", action="store_true", help="continue an interrupted run from .regen-lite-state/")
+    s.add_argument("--resume", action="store_true", help="continue an interrupted run from its saved state (OUT/.state/NAME)")
     s.add_argument("--quiet", action="store_true", help="no progress bars")
     s.set_defaults(fn=cmd_train)
+
+    s = sub.add_parser("sample", help="generate a grid X -> Y' -> Y with a shipped pipeline")
+    s.add_argument("--pipeline", default="latent", help="direct, latent, vq, fsq or lowres")
+    s.add_argument("--class", dest="cls", default="sneaker", help="class name (sneaker, bag, ...) or 0-9")
+    s.add_argument("-n", type=int, default=16, help="number of samples")
+    s.add_argument("--steps", type=int, default=None, help="DDIM steps (diffusion pipelines)")
+    s.add_argument("--guidance", type=float, default=None, help="classifier-free guidance weight (0 = off)")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--device", default="auto")
+    s.add_argument("--out", default="grid.png")
+    s.set_defaults(fn=cmd_sample)
 
     s = sub.add_parser("data", help="make the shipped subset, or download the full set (needs internet)")
     s.add_argument("action", choices=["make-sample", "download"])
@@ -124,7 +181,7 @@ def main(argv=None) -> int:
     except (RuntimeError, KeyError, ValueError) as e:  # our errors carry a message meant for the user
         from .checkpoints import CheckpointError
         from .data import DataError
-        if isinstance(e, (CheckpointError, DataError)) or args.cmd in ("train", "data", "info"):
+        if isinstance(e, (CheckpointError, DataError)) or args.cmd in ("train", "data", "info", "sample"):
             print(f"error: {e}", file=sys.stderr)
             return 1
         raise

@@ -33,6 +33,7 @@ class Extractor:
     modality: str = "image"
     kind: str = "explicit"          # "explicit" (a rule) | "implicit" (a self-supervised model)
     discrete: bool = False          # integer codes (True) or real values (False)
+    layout: str = "channels"        # how Y' is best drawn: "image" | "frequencies" | "channels" | "codes"
     renderer: Renderer
     input_shape: tuple[int, ...] = (1, 28, 28)   # shape of one Y
     input_bits_per_value: int = 8                # Y is an 8-bit image
@@ -42,6 +43,10 @@ class Extractor:
 
     def render(self, y_prime: torch.Tensor, *, generator: torch.Generator | None = None) -> torch.Tensor:
         return self.renderer.render(y_prime, generator=generator)
+
+    def to(self, device) -> "Extractor":
+        """Move any learned parts to `device` (explicit rules follow their input). Returns self."""
+        return self
 
     def bits_per_value(self) -> float:
         """Bits to store one entry of Y': log2(K) for codes, 32 for float32 values."""
@@ -62,6 +67,7 @@ class Extractor:
             "modality": self.modality,
             "kind": self.kind,
             "discrete": self.discrete,
+            "layout": self.layout,
             "shape": list(shape),
             "numel": numel,
             "dim_ratio": math.prod(self.input_shape) / numel,  # how many fewer numbers than Y

@@ -1,95 +1,161 @@
-"""Training recipes: one named function per shipped checkpoint, used by `regen-lite train NAME`.
+"""Training recipes: one named entry per shipped checkpoint, used by `regen-lite train NAME`.
 
-Each recipe builds a model from its dataclass config, fits it with train.fit on Fashion-MNIST
-(labels are used only by the classifier: the autoencoders are self-supervised on Y alone),
+Each recipe builds a model from its dataclass config, fits it with train.fit on Fashion-MNIST,
 measures it, and writes data_samples/weights/NAME.{safetensors,json} with the metrics recorded.
+Labels are used only where X is the class: the classifier and the priors X -> Y'. The autoencoders
+and the super-resolution renderer are self-supervised on Y alone.
 """
 
 from __future__ import annotations
 
+import json
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable
 
 import torch
 
 from . import metrics
-from .checkpoints import save_checkpoint, weights_dir
+from .checkpoints import load_checkpoint, save_checkpoint, weights_dir
+from .core import get_extractor
 from .data import data_hash, load_fashion_mnist, to_float
 from .extractors.autoencoders import AE, AEConfig, FSQVAE, FSQVAEConfig, VAE, VAEConfig, VQVAE, VQVAEConfig, AutoencoderExtractor
 from .nn import Classifier, ClassifierConfig
+from .priors import CodePrior, CodePriorConfig, DiffusionPrior, DiffusionPriorConfig
+from .renderers import LearnedRenderer, SuperResConfig, SuperResolution
 from .train import TrainConfig, fit
 
 
 @dataclass
 class Recipe:
     name: str
-    build: callable                 # () -> nn.Module
+    build: Callable                 # () -> nn.Module
     train: TrainConfig
-    supervised: bool = False        # only the classifier uses labels
+    kind: str                       # "classifier" | "autoencoder" | "renderer" | "prior"
+    extractor: str | None = None    # for priors: the Y' they model
     notes: str = ""
 
 
 AE_SIZE = dict(ch=32, n_res=1)  # sized so each autoencoder trains on 60k images in < 10 min on 2 CPU cores
+PRIOR_STEPS = 3000              # the shared optimizer-step budget of every prior X -> Y' (batch 128)
 
-RECIPES = {
-    "classifier": Recipe("classifier", lambda: Classifier(ClassifierConfig(ch=32)),
-                         TrainConfig(epochs=5, lr=3e-3, weight_decay=5e-4), supervised=True,
-                         notes="reference classifier for accuracy and Frechet distance"),
-    "ae": Recipe("ae", lambda: AE(AEConfig(latent_ch=4, **AE_SIZE)), TrainConfig(epochs=5, lr=2e-3)),
-    "vae": Recipe("vae", lambda: VAE(VAEConfig(latent_ch=4, beta=0.01, **AE_SIZE)), TrainConfig(epochs=5, lr=2e-3)),
+RECIPES = {r.name: r for r in [
+    Recipe("classifier", lambda: Classifier(ClassifierConfig(ch=32)),
+           TrainConfig(epochs=5, lr=3e-3, weight_decay=5e-4), "classifier",
+           notes="reference classifier for accuracy and Frechet distance"),
+    Recipe("ae", lambda: AE(AEConfig(latent_ch=4, **AE_SIZE)), TrainConfig(epochs=4, lr=2e-3), "autoencoder"),
+    Recipe("vae", lambda: VAE(VAEConfig(latent_ch=4, beta=0.01, **AE_SIZE)), TrainConfig(epochs=4, lr=2e-3), "autoencoder"),
     # weight EMA is off for the VQ-VAE: its codebook is itself an EMA of the *current* encoder's outputs,
     # and an averaged encoder would no longer match it.
-    "vqvae": Recipe("vqvae", lambda: VQVAE(VQVAEConfig(code_dim=8, num_codes=512, **AE_SIZE)),
-                    TrainConfig(epochs=5, lr=2e-3, ema_decay=0.0)),
-    "fsq": Recipe("fsq", lambda: FSQVAE(FSQVAEConfig(levels=(8, 8, 8), **AE_SIZE)), TrainConfig(epochs=5, lr=2e-3)),
-}
+    Recipe("vqvae", lambda: VQVAE(VQVAEConfig(code_dim=8, num_codes=512, **AE_SIZE)),
+           TrainConfig(epochs=4, lr=2e-3, ema_decay=0.0), "autoencoder"),
+    Recipe("fsq", lambda: FSQVAE(FSQVAEConfig(levels=(8, 8, 8), **AE_SIZE)), TrainConfig(epochs=4, lr=2e-3), "autoencoder"),
+    Recipe("sr_x4", lambda: SuperResolution(SuperResConfig()), TrainConfig(epochs=4, lr=2e-3), "renderer",
+           notes="learned super-resolution renderer for downsample_x4"),
+    # priors X -> Y': same optimizer steps for all (PRIOR_STEPS); CPU time is recorded in the JSON
+    Recipe("prior_direct", lambda: DiffusionPrior(DiffusionPriorConfig(shape=(1, 28, 28), ch=32, ch_mult=(1, 2, 2))),
+           TrainConfig(epochs=100, max_steps=PRIOR_STEPS, lr=1e-3), "prior", "identity",
+           notes="direct baseline: pixel-space diffusion, Y' = Y"),
+    Recipe("prior_vae", lambda: DiffusionPrior(DiffusionPriorConfig(shape=(4, 7, 7), ch=64, ch_mult=(1, 2))),
+           TrainConfig(epochs=100, max_steps=PRIOR_STEPS, lr=1e-3), "prior", "vae", notes="latent diffusion on the VAE"),
+    Recipe("prior_lowres", lambda: DiffusionPrior(DiffusionPriorConfig(shape=(1, 7, 7), ch=64, ch_mult=(1, 2))),
+           TrainConfig(epochs=100, max_steps=PRIOR_STEPS, lr=1e-3), "prior", "downsample_x4",
+           notes="diffusion over the 7x7 block-mean image"),
+    Recipe("prior_vqvae", lambda: CodePrior(CodePriorConfig(vocab=512)),
+           TrainConfig(epochs=100, max_steps=PRIOR_STEPS, lr=1e-3, weight_decay=0.01), "prior", "vqvae",
+           notes="autoregressive transformer over VQ-VAE codes"),
+    Recipe("prior_fsq", lambda: CodePrior(CodePriorConfig(vocab=512)),
+           TrainConfig(epochs=100, max_steps=PRIOR_STEPS, lr=1e-3, weight_decay=0.01), "prior", "fsq",
+           notes="autoregressive transformer over FSQ codes"),
+]}
+
+
+@torch.no_grad()
+def extract_all(extractor, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    return torch.cat([extractor.extract(images[i:i + batch_size]).cpu() for i in range(0, len(images), batch_size)])
 
 
 def evaluate(name: str, model, splits: dict[str, tuple[torch.Tensor, torch.Tensor]]) -> dict:
     """Metrics of a trained model on each named test split {"sample_test": (x_uint8, labels), ...}."""
+    r = RECIPES[name]
     out = {}
     for split, (x, y) in splits.items():
         images = to_float(x)
-        if name == "classifier":
+        if r.kind == "classifier":
             out[split] = {"accuracy": metrics.classifier_accuracy(model, images, y), "n": len(x)}
-        else:
+        elif r.kind == "autoencoder":
             out[split] = {**metrics.reconstruction_metrics(AutoencoderExtractor(name, model), images), "n": len(x)}
+        elif r.kind == "renderer":
+            ext = get_extractor("downsample_x4")
+            y_hat = LearnedRenderer(model).render(ext.extract(images))
+            out[split] = {"psnr": metrics.psnr(y_hat, images), "ssim": metrics.ssim(y_hat, images),
+                          "bicubic_psnr": metrics.psnr(ext.render(ext.extract(images)), images), "n": len(x)}
+        elif r.kind == "prior":
+            out[split] = evaluate_prior(name, model, images)
     return out
+
+
+def evaluate_prior(name: str, prior, real: torch.Tensor, per_class: int = 20, seed: int = 0) -> dict:
+    """Generate per_class samples of each class with a fixed seed, render them, and score them with the
+    reference classifier: accuracy (does a 'sneaker' look like a sneaker?) and Frechet distance to `real`."""
+    from .pipelines import PIPELINE_OF_PRIOR, build_pipeline
+
+    pipe, spec = build_pipeline(PIPELINE_OF_PRIOR[name], prior=prior)
+    clf, _ = load_checkpoint(weights_dir() / "classifier", expect="Classifier")
+    labels = torch.arange(10).repeat_interleave(per_class)
+    g = torch.Generator().manual_seed(seed)
+    _, y = pipe.generate(labels, generator=g, **spec.sample_kw)
+    return {"accuracy": metrics.classifier_accuracy(clf, y, labels),
+            "frechet": metrics.frechet_distance(clf, real, y), "n": len(labels), "seed": seed,
+            "sample_kw": spec.sample_kw}
 
 
 def run_recipe(name: str, *, epochs: int | None = None, data: str = "full", device: str = "auto",
                out_dir: str | Path | None = None, resume: bool = False, progress: bool = True,
-               seed: int | None = None) -> tuple[Path, dict]:
+               seed: int | None = None, max_steps: int | None = None) -> tuple[Path, dict]:
     """Train recipe `name` and save its checkpoint. Returns (checkpoint stem, JSON info)."""
     if name not in RECIPES:
         raise KeyError(f"unknown recipe {name!r}; choose from {', '.join(RECIPES)}")
     r = RECIPES[name]
     cfg = replace(r.train, device=device, progress=progress,
-                  **({"epochs": epochs} if epochs else {}), **({"seed": seed} if seed is not None else {}))
+                  **({"epochs": epochs} if epochs else {}), **({"seed": seed} if seed is not None else {}),
+                  **({"max_steps": max_steps} if max_steps else {}))
     x, y = load_fashion_mnist("train", data)
     images = to_float(x)
-    batch = (images, y) if r.supervised else (images,)
     torch.manual_seed(cfg.seed)
     model = r.build()
+    t_prep = time.perf_counter()
+    if r.kind == "classifier":
+        batch = (images, y)
+    elif r.kind == "prior":
+        y_prime = extract_all(get_extractor(r.extractor), images)
+        if isinstance(model, DiffusionPrior):
+            model.set_normalization(y_prime)
+        batch = (y_prime, y)
+    else:
+        batch = (images,)
+    prep_seconds = time.perf_counter() - t_prep
     out_dir = Path(out_dir) if out_dir else weights_dir()
-    state = Path(".regen-lite-state") / name
+    state = out_dir / ".state" / name   # resumable training state, removed once the checkpoint is saved
     t0 = time.perf_counter()
     result = fit(model, batch, cfg, state_path=state, resume=resume, desc=name)
     wall = time.perf_counter() - t0
     model = result.model.cpu().eval()
     splits = {"sample_test": load_fashion_mnist("test", "sample")}
-    if data == "full":
+    if data == "full" and r.kind != "prior":
         splits["full_test"] = load_fashion_mnist("test", "full")
     metric = evaluate(name, model, splits)
-    command = f"regen-lite train {name} --epochs {cfg.epochs} --data {data}" + (f" --seed {cfg.seed}" if cfg.seed else "")
+    command = f"regen-lite train {name}" + (f" --epochs {cfg.epochs}" if cfg.max_steps is None else f" --steps {cfg.max_steps}")
+    command += f" --data {data}" + (f" --seed {cfg.seed}" if cfg.seed else "")
     stem = save_checkpoint(
         out_dir / name, model, model.cfg,
         metrics=metric, train_command=command, train_config=cfg.__dict__,
-        train_seconds=round(result.seconds, 1), wall_seconds=round(wall, 1), steps=result.steps,
-        skipped_steps=result.skipped_steps, history=result.history,
-        data={"source": data, "n_train": len(x), "hash": data_hash(x, y)},
+        train_seconds=round(result.seconds, 1), wall_seconds=round(wall, 1), prep_seconds=round(prep_seconds, 1),
+        steps=result.steps, skipped_steps=result.skipped_steps, history=result.history,
+        data={"source": data, "n_train": len(x), "hash": data_hash(x, y)}, extractor=r.extractor,
         torch=torch.__version__, threads=torch.get_num_threads(), notes=r.notes,
     )
-    import json
+    for suffix in (".safetensors", ".json"):
+        state.with_suffix(suffix).unlink(missing_ok=True)
     return stem, json.loads(stem.with_suffix(".json").read_text())

@@ -24,6 +24,7 @@ from .device import get_device
 @dataclass
 class TrainConfig:
     epochs: int = 5
+    max_steps: int | None = None  # stop after this many optimizer steps (the budget used for priors)
     batch_size: int = 128
     lr: float = 2e-3            # peak learning rate (AdamW), after a linear warm-up
     warmup_steps: int = 200
@@ -103,10 +104,12 @@ def _load_state(path: Path, model, ema, opt) -> dict:
 
 
 def fit(model: torch.nn.Module, data: tuple[torch.Tensor, ...], cfg: TrainConfig = TrainConfig(), *,
-        state_path: str | Path | None = None, resume: bool = False, desc: str = "train") -> FitResult:
+        state_path: str | Path | None = None, resume: bool = False, desc: str = "train",
+        stop_after: int | None = None) -> FitResult:
     """Train `model` on the tensors in `data` (e.g. (images, labels)). Returns a FitResult.
 
     state_path: where to write a resumable state after every epoch; with resume=True, continue from it.
+    stop_after: end this call after that many epochs, as an interruption would (resume later).
     """
     set_seed(cfg.seed)
     device = get_device(cfg.device)
@@ -117,17 +120,24 @@ def fit(model: torch.nn.Module, data: tuple[torch.Tensor, ...], cfg: TrainConfig
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     n = len(data[0])
     steps_per_epoch = math.ceil(n / cfg.batch_size)
-    total = steps_per_epoch * cfg.epochs
+    total = steps_per_epoch * cfg.epochs if cfg.max_steps is None else min(cfg.max_steps, steps_per_epoch * cfg.epochs)
     result = FitResult(model=ema if ema is not None else model)
     start_epoch, step = 0, 0
     state_path = Path(state_path) if state_path else None
     if resume and state_path and state_path.with_suffix(".safetensors").exists():
+        saved = json.loads(state_path.with_suffix(".json").read_text()).get("config", {})
+        changed = {k for k in ("epochs", "batch_size", "lr", "seed", "ema_decay", "weight_decay")
+                   if k in saved and saved[k] != getattr(cfg, k)}
+        if changed:
+            raise ValueError(f"cannot resume from {state_path}: it was trained with different {sorted(changed)}; "
+                             "delete it or run without --resume")
         meta = _load_state(state_path, model, ema, opt)
         start_epoch, step, result.history = meta["epoch"], meta["step"], meta["history"]
         result.seconds = meta.get("seconds", 0.0)
 
     bad_in_a_row = 0
-    for epoch in range(start_epoch, cfg.epochs):
+    last = cfg.epochs if stop_after is None else min(cfg.epochs, start_epoch + stop_after)
+    for epoch in range(start_epoch, last):
         t0 = time.perf_counter()
         g = torch.Generator().manual_seed(cfg.seed * 1000 + epoch)
         perm = torch.randperm(n, generator=g)
@@ -136,6 +146,8 @@ def fit(model: torch.nn.Module, data: tuple[torch.Tensor, ...], cfg: TrainConfig
         bar = tqdm(range(steps_per_epoch), desc=f"{desc} {epoch + 1}/{cfg.epochs}", disable=not cfg.progress,
                    leave=False, mininterval=1.0)
         for i in bar:
+            if step >= total:
+                break
             idx = perm[i * cfg.batch_size:(i + 1) * cfg.batch_size]
             batch = [t[idx].to(device) for t in data]
             for group in opt.param_groups:
@@ -166,6 +178,8 @@ def fit(model: torch.nn.Module, data: tuple[torch.Tensor, ...], cfg: TrainConfig
             if i % 20 == 0:
                 bar.set_postfix(loss=f"{loss.item():.4f}")
         result.seconds += time.perf_counter() - t0
+        if count == 0:
+            break
         result.history.append({"epoch": epoch + 1, **{k: v / max(1, count) for k, v in sums.items()}})
         if state_path:
             state_path.parent.mkdir(parents=True, exist_ok=True)

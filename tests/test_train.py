@@ -29,12 +29,12 @@ def test_loss_falls_when_overfitting_one_batch(name, small_batch):
 
 def test_resume_equals_uninterrupted_run(tmp_path, small_batch):
     data = (small_batch[0],)
-    cfg = TrainConfig(epochs=2, batch_size=16, progress=False, device="cpu", ema_decay=0.9)
+    cfg = TrainConfig(epochs=2, batch_size=16, warmup_steps=2, progress=False, device="cpu", ema_decay=0.9)
     torch.manual_seed(0)
     full = fit(AE(AEConfig(**SMALL)), data, cfg).model
     # "interrupted" after epoch 1, then resumed from the saved state by a fresh process-like setup
     torch.manual_seed(0)
-    fit(AE(AEConfig(**SMALL)), data, TrainConfig(**{**cfg.__dict__, "epochs": 1}), state_path=tmp_path / "s")
+    fit(AE(AEConfig(**SMALL)), data, cfg, state_path=tmp_path / "s", stop_after=1)
     torch.manual_seed(123)  # a different init must not matter: everything comes from the state
     resumed = fit(AE(AEConfig(**SMALL)), data, cfg, state_path=tmp_path / "s", resume=True)
     assert [h["epoch"] for h in resumed.history] == [1, 2]
@@ -65,3 +65,11 @@ def test_ema_warmup_and_buffers():
     ema_update(a, b, decay=0.999, step=0)          # warm-up: d = 1/10
     assert torch.allclose(a.weight, torch.full((2,), 0.1 * 1 + 0.9 * 3))
     assert torch.equal(a.running_mean, b.running_mean)  # buffers are copied
+
+
+def test_resume_refuses_a_state_from_a_different_config(tmp_path, small_batch):
+    cfg = TrainConfig(epochs=1, batch_size=32, progress=False, device="cpu")
+    fit(AE(AEConfig(**SMALL)), (small_batch[0],), cfg, state_path=tmp_path / "s")
+    with pytest.raises(ValueError, match="different \\['lr'\\]"):
+        fit(AE(AEConfig(**SMALL)), (small_batch[0],), TrainConfig(**{**cfg.__dict__, "lr": 1e-4}),
+            state_path=tmp_path / "s", resume=True)

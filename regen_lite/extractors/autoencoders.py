@@ -204,7 +204,12 @@ class AutoencoderExtractor(Extractor):
     def __init__(self, name: str, model: nn.Module, info: dict | None = None):
         self.name, self.model, self.info = name, model.eval(), info or {}
         self.discrete = hasattr(model, "num_codes")
+        self.layout = "codes" if self.discrete else "channels"
         self.renderer = DecoderRenderer(self.model)
+
+    def to(self, device):
+        self.model.to(device)
+        return self
 
     @torch.no_grad()
     def extract(self, y):
@@ -229,7 +234,7 @@ def load_autoencoder(name: str, expect: str, model: nn.Module | None = None, pat
     try:
         m, info = load_checkpoint(path, expect=expect, device=device)
     except CheckpointError as e:
-        raise CheckpointError(f"{e}\n(re)create it with: regen-lite train {name}") from e
+        raise CheckpointError(f"{e}; (re)create it with: regen-lite train {name}") from e
     return AutoencoderExtractor(name, m, info)
 
 

@@ -24,7 +24,7 @@ class IdentityRenderer(Renderer):
 class Identity(Extractor):
     """Y' = Y. A Regenerator with this extractor is plain direct generation X -> Y."""
 
-    name, kind, discrete = "identity", "explicit", False
+    name, kind, discrete, layout = "identity", "explicit", False, "image"
 
     def __init__(self):
         self.renderer = IdentityRenderer()
@@ -53,7 +53,7 @@ class BicubicRenderer(Renderer):
 class Downsample(Extractor):
     """Y' = the image averaged over factor x factor blocks (area downsampling)."""
 
-    kind, discrete = "explicit", False
+    kind, discrete, layout = "explicit", False, "image"
 
     def __init__(self, factor: int = 4, size: int = 28):
         if size % factor:
@@ -99,7 +99,7 @@ class InverseDCTRenderer(Renderer):
 class DCTLowpass(Extractor):
     """Y' = the k x k lowest-frequency coefficients of the 2-D DCT of Y."""
 
-    kind, discrete = "explicit", False
+    kind, discrete, layout = "explicit", False, "frequencies"
 
     def __init__(self, k: int = 7, size: int = 28):
         if not 1 <= k <= size:

@@ -1,0 +1,113 @@
+"""The headline comparison: class-conditional Fashion-MNIST, X = class, Y = image.
+Direct generation (pixel diffusion, Y' = Y) against two-stage pipelines X -> Y' -> Y,
+every prior trained with the same optimizer-step budget (recipes.PRIOR_STEPS, batch 128).
+
+    python benchmarks/direct_vs_regeneration.py                 # 5,000 samples per pipeline
+    python benchmarks/direct_vs_regeneration.py --n 1000 --pipelines latent vq
+
+For each pipeline one row: Frechet distance (FD) in the reference classifier's feature space between
+its samples and the 10k test set, the classifier's accuracy on them, the oracle-Y' FD (render(extract(y))
+for real test images: the error of the rendering stage alone), sampling time for 16 images, parameters
+and training time. A real-vs-real row gives the floor (10k training images vs the test set). A second
+table gives accuracy per guidance weight. Results go to benchmarks/results/direct_vs_regeneration.{md,csv}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import statistics
+import time
+from pathlib import Path
+
+import torch
+
+from regen_lite import metrics
+from regen_lite.checkpoints import CheckpointError, load_checkpoint, weights_dir
+from regen_lite.data import find_fashion_mnist_dir, load_fashion_mnist, to_float
+from regen_lite.pipelines import PIPELINES, build_pipeline
+from regen_lite.recipes import extract_all
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+@torch.no_grad()
+def generate(pipe, labels, kw, batch=500, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    ys = [pipe.generate(labels[i:i + batch], generator=g, **kw)[1].cpu() for i in range(0, len(labels), batch)]
+    return torch.cat(ys)
+
+
+def time16(pipe, kw, repeats=3):
+    def once():
+        t = time.perf_counter()
+        pipe.generate(torch.arange(16) % 10, generator=torch.Generator().manual_seed(1), **kw)
+        return time.perf_counter() - t
+    once()
+    return statistics.median(once() for _ in range(repeats))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--n", type=int, default=5000, help="samples per pipeline for FD and accuracy")
+    p.add_argument("--pipelines", nargs="*", default=list(PIPELINES))
+    p.add_argument("--guidance", nargs="*", type=float, default=[0.0, 1.0, 3.0])
+    p.add_argument("--n-guidance", type=int, default=1000, help="samples per guidance weight")
+    args = p.parse_args(argv)
+
+    source = "full" if find_fashion_mnist_dir() else "sample"
+    x_test, _ = load_fashion_mnist("test", source)
+    real = to_float(x_test)
+    clf, _ = load_checkpoint(weights_dir() / "classifier", expect="Classifier")
+    x_train, _ = load_fashion_mnist("train", source)
+    floor = metrics.frechet_distance(clf, real, to_float(x_train[: len(real)]))
+    rows = [{"pipeline": "real vs real (floor)", "Y'": "-", "FD": round(floor, 2), "oracle-Y' FD": "",
+             "accuracy": "", "16 samples s": "", "prior params": "", "prior steps": "", "prior train s": ""}]
+    guidance_rows = []
+    labels = torch.arange(10).repeat_interleave(args.n // 10)
+    for name in args.pipelines:
+        try:
+            pipe, spec = build_pipeline(name)
+        except CheckpointError as e:
+            print(f"skipping {name}: {e}")
+            continue
+        _, info = load_checkpoint(weights_dir() / spec.prior)
+        t0 = time.perf_counter()
+        fake = generate(pipe, labels, spec.sample_kw)
+        gen_s = time.perf_counter() - t0
+        oracle = torch.cat([pipe.renderer.render(yp) for yp in extract_all(pipe.extractor, real).split(1000)])
+        rows.append({
+            "pipeline": name, "Y'": spec.extractor,
+            "FD": round(metrics.frechet_distance(clf, real, fake), 2),
+            "oracle-Y' FD": round(metrics.frechet_distance(clf, real, oracle), 2),
+            "accuracy": f"{metrics.classifier_accuracy(clf, fake, labels):.1%}",
+            "16 samples s": round(time16(pipe, spec.sample_kw), 3),
+            "prior params": f"{sum(q.numel() for q in pipe.prior.parameters()) / 1e6:.2f}M",
+            "prior steps": info["steps"], "prior train s": info["train_seconds"],
+        })
+        print(rows[-1], f"({gen_s:.0f} s to generate {len(labels)})")
+        g_labels = torch.arange(10).repeat_interleave(args.n_guidance // 10)
+        for w in args.guidance:
+            kw = {**spec.sample_kw, "guidance": w}
+            acc = metrics.classifier_accuracy(clf, generate(pipe, g_labels, kw, seed=1), g_labels)
+            guidance_rows.append({"pipeline": name, "guidance": w, "accuracy": f"{acc:.1%}"})
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    lines = [f"Class-conditional Fashion-MNIST, {args.n} samples per pipeline vs the {len(real)}-image {source} test set; "
+             f"FD in the reference classifier's feature space; CPU, {torch.get_num_threads()} threads", ""]
+    for table in (rows, guidance_rows):
+        if not table:
+            continue
+        cols = list(table[0])
+        lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+        lines += ["| " + " | ".join(str(r[c]) for c in cols) + " |" for r in table] + [""]
+    text = "\n".join(lines)
+    print(text)
+    (RESULTS / "direct_vs_regeneration.md").write_text(text + "\nRegenerate: `python benchmarks/direct_vs_regeneration.py`\n")
+    with open(RESULTS / "direct_vs_regeneration.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+
+
+if __name__ == "__main__":
+    main()

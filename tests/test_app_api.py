@@ -1,0 +1,229 @@
+"""The app's "inspect" endpoint, called through gradio_client against a real running server.
+
+Every explicit extractor must work; a learned one is skipped only when its .safetensors file
+is absent (the app then disables it with a reason). Bad uploads must give a clear error, and the
+app must keep answering afterwards. A few direct tests of app/views.py cover the drawing of
+every kind of Y', using untrained learned models so they run even before weights exist.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import sys
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the app/ package lives at the repo root
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from PIL import Image, ImageDraw  # noqa: E402
+
+from app import views  # noqa: E402
+from regen_lite.checkpoints import pretrained_path  # noqa: E402
+from regen_lite.core import get_extractor, list_extractors  # noqa: E402
+
+gradio_client = pytest.importorskip("gradio_client")
+from gradio_client import Client, handle_file  # noqa: E402
+from gradio_client.exceptions import AppError  # noqa: E402
+
+# gradio's own use of pandas warns under pandas 3; that is not ours to fix
+pytestmark = [pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
+              pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")]
+
+EXPLICIT = ["identity", "downsample_x2", "downsample_x4", "dct_lowpass"]
+IMAGE_EXTRACTORS = list_extractors("image")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def weights_file(name: str) -> Path:
+    return pretrained_path(name).with_suffix(".safetensors")
+
+
+@pytest.fixture(scope="module")
+def app_client():
+    """Launch the real app on a free port; yield (client, names whose weights existed at launch)."""
+    from app.main import build_demo, launch_options
+
+    with_weights = {n for n in IMAGE_EXTRACTORS if weights_file(n).exists()}  # before the app loads them
+    demo = build_demo(device="cpu")
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                **launch_options())
+    try:
+        yield Client(f"http://127.0.0.1:{port}/", verbose=False), with_weights
+    finally:
+        demo.close()
+
+
+def inspect(client: Client, extractor: str, upload: str | None = None, sample: int = 0):
+    """Call the endpoint; return (y path, y' path, y_hat path, {quantity: value}, notes)."""
+    y, y_prime, y_hat, table, notes = client.predict(
+        handle_file(upload) if upload else None, sample, extractor, api_name="/inspect")
+    return y, y_prime, y_hat, dict(map(tuple, table["data"])), notes
+
+
+def psnr_of(numbers: dict) -> float:
+    return float(numbers["PSNR"].split()[0])  # "23.41 dB" or "inf dB (exact copy)"
+
+
+def assert_good_result(result, extractor: str):
+    y, y_prime, y_hat, numbers, _ = result
+    for path in (y, y_prime, y_hat):
+        assert Path(path).is_file(), f"{path} was not returned as a file"
+        with Image.open(path) as im:
+            assert min(im.size) >= 28
+    value = psnr_of(numbers)
+    if extractor == "identity":
+        assert math.isinf(value) and numbers["SSIM"] == "1.000"
+    else:
+        assert 5.0 < value < 60.0, f"{extractor}: PSNR {value} dB is not a sensible reconstruction"
+    assert float(numbers["compression vs 8-bit Y"].rstrip("x")) > 0
+
+
+# ------------------------------------------------------------------ every extractor
+
+def test_endpoint_is_listed(app_client):
+    client, _ = app_client
+    api = client.view_api(print_info=False, return_format="dict")
+    assert "/inspect" in api["named_endpoints"]
+
+
+@pytest.mark.parametrize("name", IMAGE_EXTRACTORS)
+def test_inspect_every_extractor(app_client, name):
+    client, with_weights = app_client
+    if name not in EXPLICIT and name not in with_weights:
+        pytest.skip(f"{weights_file(name)} is absent: train it with `regen-lite train {name}`")
+    result = inspect(client, name, sample=7)
+    assert_good_result(result, name)
+    assert "shipped test sample 7" in result[4]
+
+
+def test_disabled_extractor_explains_why(app_client):
+    client, with_weights = app_client
+    missing = [n for n in IMAGE_EXTRACTORS if n not in EXPLICIT and n not in with_weights]
+    if not missing:
+        pytest.skip("all learned extractors have weights; nothing is disabled")
+    with pytest.raises(AppError, match=r"(?s)not available.*regen-lite train"):
+        inspect(client, missing[0])
+
+
+def test_explicit_extractors_are_registered():
+    assert set(EXPLICIT) <= set(IMAGE_EXTRACTORS)
+
+
+# ------------------------------------------------------------------ uploads, good and bad
+
+def make_text_renamed_png(folder: Path) -> Path:
+    path = folder / "not_really.png"
+    path.write_text("this is a text file with a .png name\n")
+    return path
+
+
+def make_truncated_png(folder: Path) -> Path:
+    whole = folder / "whole.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64), dtype=np.uint8)).save(whole)
+    path = folder / "truncated.png"
+    path.write_bytes(whole.read_bytes()[:200])
+    return path
+
+
+def make_too_wide_png(folder: Path) -> Path:
+    path = folder / "too_wide.png"
+    Image.new("L", (views.MAX_SIDE + 1, 8)).save(path)
+    return path
+
+
+@pytest.mark.parametrize("make, message", [
+    (make_text_renamed_png, "could not be read as an image"),
+    (make_truncated_png, "could not be read as an image"),
+    (make_too_wide_png, f"largest the app accepts is {views.MAX_SIDE} px"),
+])
+def test_bad_upload_gives_clear_error_then_app_still_works(app_client, tmp_path, make, message):
+    client, _ = app_client
+    with pytest.raises(AppError, match=message):
+        inspect(client, "dct_lowpass", upload=str(make(tmp_path)))
+    assert_good_result(inspect(client, "dct_lowpass", sample=3), "dct_lowpass")
+
+
+def test_sample_index_out_of_range_is_an_error(app_client):
+    client, _ = app_client
+    with pytest.raises(AppError, match="out of range"):
+        inspect(client, "identity", sample=999)
+    assert_good_result(inspect(client, "identity"), "identity")
+
+
+def test_colour_rgba_upload_is_converted(app_client, tmp_path):
+    """A red shirt-like shape on a transparent background: alpha on white, greyscale, then inverted."""
+    client, _ = app_client
+    img = Image.new("RGBA", (200, 120), (0, 0, 0, 0))
+    ImageDraw.Draw(img).ellipse((60, 10, 140, 110), fill=(200, 30, 30, 255))
+    path = tmp_path / "red_rgba.png"
+    img.save(path)
+    result = inspect(client, "downsample_x2", upload=str(path))
+    assert_good_result(result, "downsample_x2")
+    notes = result[4]
+    for expected in ("transparency", "greyscale", "inverted", "padded", "downscaled to 28 x 28"):
+        assert expected in notes, f"no notice about {expected!r} in: {notes}"
+    assert_good_result(inspect(client, "downsample_x2", sample=1), "downsample_x2")
+
+
+def test_large_upload_is_downscaled_with_notice(app_client, tmp_path):
+    client, _ = app_client
+    img = Image.new("L", (3000, 3000), 0)
+    ImageDraw.Draw(img).rectangle((900, 300, 2100, 2700), fill=220)   # a light "trouser" on black
+    path = tmp_path / "big.png"
+    img.save(path)
+    result = inspect(client, "dct_lowpass", upload=str(path))
+    assert_good_result(result, "dct_lowpass")
+    assert "3000 x 3000 image was downscaled to 28 x 28" in result[4]
+    assert "inverted" not in result[4]                                 # it already had a black background
+    assert_good_result(inspect(client, "dct_lowpass", sample=2), "dct_lowpass")
+
+
+# ------------------------------------------------------------------ app/views.py directly
+
+def test_prepare_upload_matches_fashion_mnist_convention(tmp_path):
+    """A dark object on white becomes a light object on black, 28 x 28, in [0, 1]."""
+    img = Image.new("RGB", (56, 56), "white")
+    ImageDraw.Draw(img).rectangle((14, 14, 41, 41), fill="black")
+    img.save(tmp_path / "dark_on_white.jpg")
+    y, notices = views.prepare_upload(tmp_path / "dark_on_white.jpg")
+    assert y.shape == (1, 1, 28, 28) and 0.0 <= y.min() and y.max() <= 1.0
+    assert y[0, 0, 14, 14] > 0.9 and y[0, 0, 0, 0] < 0.1
+    assert any("inverted" in n for n in notices)
+
+
+def test_prepare_upload_refuses_files_over_the_size_limit(tmp_path):
+    path = tmp_path / "huge.png"
+    with open(path, "wb") as f:
+        f.truncate(views.MAX_UPLOAD_MB * 2**20 + 1)   # sparse: no real disk space is used
+    with pytest.raises(views.UploadError, match=f"largest file the app accepts is {views.MAX_UPLOAD_MB} MB"):
+        views.prepare_upload(path)
+
+
+@pytest.mark.parametrize("name, style", [
+    ("identity", "image"), ("downsample_x4", "image"), ("dct_lowpass", "dct"),
+    ("ae", "channels"), ("vae", "channels"), ("vqvae", "codes"), ("fsq", "codes"),
+])
+def test_draw_y_prime_suits_each_kind(name, style):
+    """Every kind of Y' gets its own picture. Learned models are untrained here: only shapes matter."""
+    from regen_lite.extractors import autoencoders as ae
+
+    untrained = {"ae": ae.AE, "vae": ae.VAE, "vqvae": ae.VQVAE, "fsq": ae.FSQVAE}
+    extractor = get_extractor(name, model=untrained[name]()) if name in untrained else get_extractor(name)
+    images, _ = views.load_samples(per_class=1)
+    result = views.inspect(extractor, views.sample_tensor(images, 0))
+    assert views.y_prime_style(extractor, extractor.extract(views.sample_tensor(images, 0))) == style
+    assert result.y_prime.dtype == np.uint8 and min(result.y_prime.shape[:2]) >= 28
+    assert result.y.shape == result.y_hat.shape == (280, 280)
+    numbers = dict(map(tuple, result.table))
+    assert numbers["values"].startswith("discrete" if style == "codes" else "continuous")

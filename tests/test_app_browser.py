@@ -1,0 +1,176 @@
+"""The "Inspect Y'" view in a real headless Chromium: pick a sample, switch extractors, upload files.
+
+Needs /usr/bin/chromium (Debian's package; `playwright install` is never run). Without it the
+tests are skipped, unless REGEN_LITE_REQUIRE_BROWSER=1 (as in CI), where they fail instead.
+Screenshots land in pytest's tmp_path; one is also copied to /tmp/app_inspect.png.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sys
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the app/ package lives at the repo root
+
+import pytest  # noqa: E402
+from PIL import Image, ImageDraw  # noqa: E402
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SHOWCASE = Path("/tmp/app_inspect.png")
+TIMEOUT_MS = 30_000   # the CPU may be shared with a training job
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
+              pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")]
+
+
+def require_browser():
+    """Skip (or fail, when the environment insists on a browser) if Chromium or playwright is missing."""
+    problem = None
+    if not CHROMIUM.exists():
+        problem = f"{CHROMIUM} not found (apt-get install chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            problem = "the playwright Python package is not installed"
+    if problem:
+        if os.environ.get("REGEN_LITE_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"REGEN_LITE_REQUIRE_BROWSER=1 but {problem}")
+        pytest.skip(problem)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    require_browser()
+    from app.main import build_demo, launch_options
+
+    demo = build_demo(device="cpu")
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                **launch_options())
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser(app_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    """A fresh tab with the app loaded and the first Y' drawn."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(app_url)
+    page.wait_for_selector("#y_prime img")
+    yield page
+    page.close()
+
+
+# ------------------------------------------------------------------ helpers driving the UI
+
+def src(page, elem_id: str) -> str:
+    return page.locator(f"#{elem_id} img").get_attribute("src")
+
+
+def wait_for_new_src(page, elem_id: str, old: str) -> str:
+    page.wait_for_function("([id, old]) => { const i = document.querySelector('#' + id + ' img');"
+                           " return i && i.getAttribute('src') !== old; }", arg=[elem_id, old])
+    return src(page, elem_id)
+
+
+def wait_for_notes(page, text: str):
+    page.wait_for_function("t => document.querySelector('#notes').innerText.includes(t)", arg=text)
+
+
+def choose_extractor(page, name: str):
+    page.locator("#extractor input").click()
+    page.locator(f'li[role="option"][aria-label="{name}"]').click()
+
+
+def pick_sample(page, index: int):
+    page.locator("#samples .thumbnail-item").nth(index).click()
+    wait_for_notes(page, f"shipped test sample {index} ")
+
+
+def upload(page, path: Path):
+    page.locator("#upload input[type=file]").set_input_files(str(path))
+
+
+# ------------------------------------------------------------------ tests
+
+def test_gallery_has_two_samples_per_class(page):
+    assert page.locator("#samples .thumbnail-item").count() == 20
+    assert "Extractors" in page.locator("#status").inner_text()
+
+
+def test_switching_extractors_changes_y_prime(page, tmp_path):
+    pick_sample(page, 5)
+    y_before, shots = src(page, "y"), []
+    current = src(page, "y_prime")
+    for step, name in enumerate(["downsample_x4", "identity"]):
+        choose_extractor(page, name)
+        new = wait_for_new_src(page, "y_prime", current)
+        assert new != current, f"Y' did not change after choosing {name}"
+        current = new
+        page.wait_for_function("n => document.querySelector('#numbers').innerText.includes(n)", arg=name)
+        shot = tmp_path / f"inspect_{step}_{name}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        shots.append(page.locator("#y_prime").screenshot())
+    assert shots[0] != shots[1], "the two Y' pictures look identical on screen"
+    assert src(page, "y") == y_before, "changing the extractor must not change the input Y"
+    numbers = page.locator("#numbers").inner_text()
+    assert "inf dB" in numbers                               # identity reproduces Y exactly
+    shutil.copy(tmp_path / "inspect_0_downsample_x4.png", SHOWCASE)
+
+
+def test_upload_colour_image_is_converted(page, tmp_path):
+    img = Image.new("RGBA", (90, 60), (0, 0, 0, 0))
+    ImageDraw.Draw(img).rectangle((30, 5, 60, 55), fill=(20, 90, 200, 255))
+    path = tmp_path / "blue_rgba.png"
+    img.save(path)
+    before = src(page, "y")
+    upload(page, path)
+    wait_for_notes(page, "blue_rgba.png")
+    assert wait_for_new_src(page, "y", before) != before
+    notes = page.locator("#notes").inner_text()
+    assert "inverted" in notes and "greyscale" in notes
+    page.screenshot(path=str(tmp_path / "upload_rgba.png"), full_page=True)
+
+
+def test_bad_upload_shows_error_and_app_keeps_working(page, tmp_path):
+    path = tmp_path / "notes.png"
+    path.write_text("not an image at all")
+    upload(page, path)
+    from playwright.sync_api import expect
+
+    expect(page.get_by_text("could not be read as an image").first).to_be_visible()
+    page.screenshot(path=str(tmp_path / "bad_upload.png"), full_page=True)
+    pick_sample(page, 2)                                     # a sample replaces the bad file
+    before = src(page, "y_prime")
+    choose_extractor(page, "downsample_x2")
+    assert wait_for_new_src(page, "y_prime", before) != before
