@@ -107,13 +107,30 @@ def test_inspect_every_extractor(app_client, name):
     assert "shipped test sample 7" in result[4]
 
 
-def test_disabled_extractor_explains_why(app_client):
-    client, with_weights = app_client
-    missing = [n for n in IMAGE_EXTRACTORS if n not in EXPLICIT and n not in with_weights]
-    if not missing:
-        pytest.skip("all learned extractors have weights; nothing is disabled")
-    with pytest.raises(AppError, match=r"(?s)not available.*regen-lite train"):
-        inspect(client, missing[0])
+def test_corrupt_or_missing_weights_disable_only_that_extractor(tmp_path, monkeypatch):
+    """A second app whose weights folder has a corrupt vqvae file and no fsq at all: those two are
+    disabled with their reason, every other extractor still works."""
+    import shutil
+
+    from app.main import build_demo, launch_options
+    for name in ("ae", "vae", "vqvae"):
+        for suffix in (".safetensors", ".json"):
+            shutil.copy(pretrained_path(name).with_suffix(suffix), tmp_path / f"{name}{suffix}")
+    (tmp_path / "vqvae.safetensors").write_bytes(b"\x00" * 64)          # corrupt
+    monkeypatch.setenv("REGEN_LITE_WEIGHTS", str(tmp_path))
+    demo = build_demo(device="cpu")
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_options())
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        with pytest.raises(AppError, match=r"(?s)not available.*corrupt.*regen-lite train vqvae"):
+            inspect(client, "vqvae")
+        with pytest.raises(AppError, match=r"(?s)not available.*regen-lite train fsq"):
+            inspect(client, "fsq")
+        for name in ("ae", "dct_lowpass"):
+            assert_good_result(inspect(client, name), name)
+    finally:
+        demo.close()
 
 
 def test_explicit_extractors_are_registered():

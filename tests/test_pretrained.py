@@ -7,9 +7,11 @@ import torch
 
 from regen_lite.checkpoints import load_checkpoint, weights_dir
 from regen_lite.data import load_fashion_mnist
-from regen_lite.recipes import RECIPES, evaluate
+from regen_lite.recipes import RECIPES, REPRESENTATION_TARGETS as TARGETS, evaluate
 
-SHIPPED = list(RECIPES)
+# must ship: the classifier and the four autoencoders; any other recipe's checkpoint is checked when present
+REQUIRED = ["classifier", "ae", "vae", "vqvae", "fsq"]
+SHIPPED = REQUIRED + [n for n in RECIPES if n not in REQUIRED and (weights_dir() / f"{n}.safetensors").exists()]
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -29,3 +31,14 @@ def test_shipped_checkpoint_reproduces_recorded_metrics(name):
 def test_classifier_reaches_92_percent_on_the_full_test_set():
     info = json.loads((weights_dir() / "classifier.json").read_text())
     assert info["metrics"]["full_test"]["accuracy"] >= 0.92
+
+
+@pytest.mark.parametrize("name", list(TARGETS))
+def test_shipped_representations_meet_their_targets(name):
+    info = json.loads((weights_dir() / f"{name}.json").read_text())
+    full = info["metrics"]["full_test"]
+    assert full["n"] == 10000
+    psnr_min, usage_min = TARGETS[name]
+    assert full["psnr"] >= psnr_min
+    if usage_min is not None:
+        assert full["usage"] >= usage_min
