@@ -25,6 +25,7 @@ if __package__ in (None, ""):  # run as a script (`python app/main.py`): make `a
 
 import gradio as gr  # noqa: E402
 
+from app import generate as gen  # noqa: E402
 from app import views  # noqa: E402
 from regen_lite.device import get_device  # noqa: E402
 
@@ -38,6 +39,19 @@ channels or a grid of discrete codes, depending on the extractor. On the right i
 from Y' alone; the table says how many bits Y' needs and how much of Y survived the round trip
 (PSNR and SSIM: higher is better, identical images give infinite PSNR and SSIM 1).
 """
+
+
+GENERATE_EXPLANATION = """
+**Generation in two stages.** Pick a class X. The prior samples a compact Y' for it (left), and the
+renderer turns Y' into the image Y (right). The `direct` pipeline is the same code with Y' = Y: one
+big generative problem instead of two smaller ones. The same seed always gives the same images.
+"""
+
+
+def gen_status(pipelines) -> str:
+    lines = ["**Pipelines**"] + [f"- `{n}`: {spec.summary}" for n, (_, spec) in pipelines.available.items()]
+    lines += [f"- `{n}`: **disabled**. {reason}" for n, reason in pipelines.unavailable.items()]
+    return "\n".join(lines)
 
 
 def pick_default(names: list[str]) -> str | None:
@@ -101,6 +115,16 @@ def build_demo(device: str | None = None) -> gr.Blocks:
                 extractors.unavailable[name] = reason
         return gr.update(choices=extractors.names), views.status_markdown(extractors)
 
+    pipelines = gen.load_pipelines(device)
+
+    def run_generate(pipeline, class_index, steps, guidance, seed, n):
+        """Sample n images of one class: X -> Y' (the prior) -> Y (the renderer)."""
+        try:
+            out = gen.generate(pipelines, pipeline, class_index, steps, guidance, seed, n, device)
+        except gen.GenerateError as e:
+            raise gr.Error(str(e), title="Cannot generate", print_exception=False) from e
+        return out["y_prime"], out["y"], out["summary"]
+
     gallery_items = [(views.upscale(img, 28 * GALLERY_SCALE), f"{i}: {cap}")
                      for i, (img, cap) in enumerate(zip(samples, captions))]
 
@@ -128,6 +152,26 @@ def build_demo(device: str | None = None) -> gr.Blocks:
                     table = gr.Dataframe(headers=["quantity", "value"], interactive=False, elem_id="numbers")
                     notes = gr.Markdown(elem_id="notes")
             sample = gr.Number(value=0, precision=0, visible=False, label="sample index")
+        with gr.Tab("Generate X → Y' → Y"):
+            gr.Markdown(GENERATE_EXPLANATION)
+            with gr.Row():
+                with gr.Column(scale=1, min_width=300):
+                    names = list(pipelines.available)
+                    g_pipeline = gr.Dropdown(names, value=("latent" if "latent" in names else (names or [None])[0]),
+                                             label="Pipeline", allow_custom_value=True, elem_id="pipeline")
+                    g_class = gr.Dropdown([(c, i) for i, c in enumerate(views.FASHION_CLASSES)], value=7,
+                                          label="Class X", elem_id="class")
+                    g_steps = gr.Slider(1, gen.MAX_STEPS, value=25, step=1, label="DDIM steps (diffusion priors)")
+                    g_guidance = gr.Slider(0, 10, value=1.0, step=0.5, label="Guidance weight (0 = off)")
+                    g_seed = gr.Number(value=0, precision=0, label="Seed", elem_id="seed")
+                    g_n = gr.Slider(1, gen.MAX_SAMPLES, value=12, step=1, label="Number of samples")
+                    g_button = gr.Button("Generate", variant="primary", elem_id="generate")
+                    gr.Markdown(gen_status(pipelines))
+                with gr.Column(scale=3):
+                    with gr.Row(equal_height=True):
+                        g_yp = gr.Image(label="sampled Y'", format="png", interactive=False, elem_id="gen_y_prime")
+                        g_y = gr.Image(label="rendered Y", format="png", interactive=False, elem_id="gen_y")
+                    g_summary = gr.Markdown(elem_id="gen_summary")
 
         inputs = [upload, sample, choice]
         outputs = [y_img, y_prime_img, y_hat_img, table, notes]
@@ -138,6 +182,8 @@ def build_demo(device: str | None = None) -> gr.Blocks:
         upload.clear(run_inspect, inputs, outputs, api_visibility="private")
         reload.click(reload_extractors, None, [choice, status], api_visibility="private")
         demo.load(run_inspect, inputs, outputs, api_visibility="private")
+        g_button.click(run_generate, [g_pipeline, g_class, g_steps, g_guidance, g_seed, g_n], [g_yp, g_y, g_summary],
+                       api_name="generate")
     return demo
 
 

@@ -109,7 +109,7 @@ def load_checkpoint(path, *, expect: str | None = None, device="cpu"):
 
 
 def _import_models():
-    from . import nn as _nn  # noqa: F401
+    from . import nn, priors, renderers  # noqa: F401  (importing registers their models)
     from .extractors import autoencoders  # noqa: F401
 
 
