@@ -18,7 +18,7 @@ from ..core import Extractor, Renderer, register_extractor
 
 class IdentityRenderer(Renderer):
     def render(self, y_prime, *, generator=None):
-        return y_prime
+        return y_prime.clamp(0, 1)   # a no-op on real images; keeps generated pixels in the image range
 
 
 class Identity(Extractor):
