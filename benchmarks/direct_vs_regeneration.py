@@ -51,7 +51,6 @@ def mismatch_rows(clf, real, n, seed=0):
     """RQ10, training-inference mismatch of the low-res pipeline: the super-resolution renderer is trained
     on extracted Y' but at inference gets the prior's Y'. FD of the rendered images with oracle vs predicted
     Y', for the plain renderer and for one trained on noisy Y' (the remedy)."""
-    from regen_lite.core import Regenerator
     from regen_lite.renderers import load_renderer
 
     base, spec = build_pipeline("lowres")

@@ -3,7 +3,6 @@
 import json
 
 import pytest
-import torch
 
 from regen_lite.checkpoints import load_checkpoint, weights_dir
 from regen_lite.data import load_fashion_mnist
