@@ -35,6 +35,7 @@ class Recipe:
     kind: str                       # "classifier" | "autoencoder" | "renderer" | "prior"
     extractor: str | None = None    # for priors: the Y' they model
     notes: str = ""
+    command: str = ""               # how to reproduce it, for study variants outside RECIPES
 
 
 AE_SIZE = dict(ch=32, n_res=1)  # sized so each autoencoder trains on 60k images in < 10 min on 2 CPU cores
@@ -86,9 +87,12 @@ def extract_all(extractor, images: torch.Tensor, batch_size: int = 1000) -> torc
     return torch.cat([extractor.extract(images[i:i + batch_size]).cpu() for i in range(0, len(images), batch_size)])
 
 
-def evaluate(name: str, model, splits: dict[str, tuple[torch.Tensor, torch.Tensor]]) -> dict:
-    """Metrics of a trained model on each named test split {"sample_test": (x_uint8, labels), ...}."""
-    r = RECIPES[name]
+def evaluate(recipe: str | Recipe, model, splits: dict[str, tuple[torch.Tensor, torch.Tensor]],
+             extractor=None) -> dict:
+    """Metrics of a trained model on each named test split {"sample_test": (x_uint8, labels), ...}.
+    `extractor`: the Y' a prior models, when it is not a registered one (see benchmarks/latent_size.py)."""
+    r = RECIPES[recipe] if isinstance(recipe, str) else recipe
+    name = r.name
     out = {}
     for split, (x, y) in splits.items():
         images = to_float(x)
@@ -102,16 +106,23 @@ def evaluate(name: str, model, splits: dict[str, tuple[torch.Tensor, torch.Tenso
             out[split] = {"psnr": metrics.psnr(y_hat, images), "ssim": metrics.ssim(y_hat, images),
                           "bicubic_psnr": metrics.psnr(ext.render(ext.extract(images)), images), "n": len(x)}
         elif r.kind == "prior":
-            out[split] = evaluate_prior(name, model, images)
+            out[split] = evaluate_prior(name, model, images, extractor=extractor, extractor_name=r.extractor)
     return out
 
 
-def evaluate_prior(name: str, prior, real: torch.Tensor, per_class: int = 20, seed: int = 0) -> dict:
+def evaluate_prior(name: str, prior, real: torch.Tensor, per_class: int = 20, seed: int = 0,
+                   extractor=None, extractor_name: str | None = None) -> dict:
     """Generate per_class samples of each class with a fixed seed, render them, and score them with the
-    reference classifier: accuracy (does a 'sneaker' look like a sneaker?) and Frechet distance to `real`."""
-    from .pipelines import PIPELINE_OF_PRIOR, build_pipeline
+    reference classifier: accuracy (does a 'sneaker' look like a sneaker?) and Frechet distance to `real`.
+    The prior of a shipped pipeline is plugged into it; otherwise into Regenerator(extractor, prior)."""
+    from .core import Regenerator
+    from .pipelines import PIPELINE_OF_PRIOR, PIPELINES, build_pipeline
 
-    pipe, spec = build_pipeline(PIPELINE_OF_PRIOR[name], prior=prior)
+    if extractor is None:   # a shipped prior, or a variant of one (found by the Y' it models)
+        pipeline = PIPELINE_OF_PRIOR.get(name) or next(s.name for s in PIPELINES.values() if s.extractor == extractor_name)
+        pipe, spec = build_pipeline(pipeline, prior=prior)
+    else:   # a variant prior (e.g. over another latent size): default sampling of its family
+        pipe, spec = Regenerator(extractor, prior), PIPELINES["latent" if isinstance(prior, DiffusionPrior) else "vq"]
     clf, _ = load_checkpoint(weights_dir() / "classifier", expect="Classifier")
     labels = torch.arange(10).repeat_interleave(per_class)
     g = torch.Generator().manual_seed(seed)
@@ -121,13 +132,16 @@ def evaluate_prior(name: str, prior, real: torch.Tensor, per_class: int = 20, se
             "sample_kw": spec.sample_kw}
 
 
-def run_recipe(name: str, *, epochs: int | None = None, data: str = "full", device: str = "auto",
+def run_recipe(recipe: str | Recipe, *, epochs: int | None = None, data: str = "full", device: str = "auto",
                out_dir: str | Path | None = None, resume: bool = False, progress: bool = True,
-               seed: int | None = None, max_steps: int | None = None) -> tuple[Path, dict]:
-    """Train recipe `name` and save its checkpoint. Returns (checkpoint stem, JSON info)."""
-    if name not in RECIPES:
-        raise KeyError(f"unknown recipe {name!r}; choose from {', '.join(RECIPES)}")
-    r = RECIPES[name]
+               seed: int | None = None, max_steps: int | None = None, extractor=None) -> tuple[Path, dict]:
+    """Train a recipe (a name in RECIPES, or a Recipe object for a study variant) and save its checkpoint
+    as OUT/NAME.{safetensors,json}. A prior over an unregistered Y' gets it as `extractor`.
+    Returns (checkpoint stem, JSON info)."""
+    if isinstance(recipe, str) and recipe not in RECIPES:
+        raise KeyError(f"unknown recipe {recipe!r}; choose from {', '.join(RECIPES)}")
+    r = RECIPES[recipe] if isinstance(recipe, str) else recipe
+    name = r.name
     cfg = replace(r.train, device=device, progress=progress,
                   **({"epochs": epochs} if epochs else {}), **({"seed": seed} if seed is not None else {}),
                   **({"max_steps": max_steps} if max_steps else {}))
@@ -139,7 +153,7 @@ def run_recipe(name: str, *, epochs: int | None = None, data: str = "full", devi
     if r.kind == "classifier":
         batch = (images, y)
     elif r.kind == "prior":
-        y_prime = extract_all(get_extractor(r.extractor), images)
+        y_prime = extract_all(extractor or get_extractor(r.extractor), images)
         if isinstance(model, DiffusionPrior):
             model.set_normalization(y_prime)
         batch = (y_prime, y)
@@ -155,9 +169,10 @@ def run_recipe(name: str, *, epochs: int | None = None, data: str = "full", devi
     splits = {"sample_test": load_fashion_mnist("test", "sample")}
     if data == "full" and r.kind != "prior":
         splits["full_test"] = load_fashion_mnist("test", "full")
-    metric = evaluate(name, model, splits)
+    metric = evaluate(r, model, splits, extractor=extractor)
     command = f"regen-lite train {name}" + (f" --epochs {cfg.epochs}" if cfg.max_steps is None else f" --steps {cfg.max_steps}")
     command += f" --data {data}" + (f" --seed {cfg.seed}" if cfg.seed else "")
+    command = r.command or command
     stem = save_checkpoint(
         out_dir / name, model, model.cfg,
         metrics=metric, train_command=command, train_config=cfg.__dict__,
