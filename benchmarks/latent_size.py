@@ -75,7 +75,7 @@ def plot(rows, path):
     ax.plot(x, total, "s-", label="total error: FD with generated Y'")
     ax.fill_between(x, render, total, alpha=0.15, label="prior error (the gap)")
     ax.set_xscale("log", base=2)
-    ax.set_xticks(x, [f"{r['Y'']}\n({n})" for r, n in zip(rows, x)])
+    ax.set_xticks(x, [r["Y'"] + f"\n({n})" for r, n in zip(rows, x)])
     ax.set_xlabel("VAE latent Y' (numbers per image)")
     ax.set_ylabel("Frechet distance (classifier features)")
     ax.set_title("RQ4: size of Y' vs the error of each stage")
