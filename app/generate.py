@@ -39,6 +39,16 @@ def load_pipelines(device) -> PipelineSet:
     return found
 
 
+def device_choices() -> list[str]:
+    """The devices offered in the UI: always cpu, plus cuda / mps when PyTorch can use them."""
+    choices = ["cpu"]
+    if torch.cuda.is_available():
+        choices.append("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        choices.append("mps")
+    return choices
+
+
 def check_request(steps, guidance, seed, n) -> tuple[int, float, int, int]:
     """Validate the user's numbers and say exactly what is wrong."""
     try:
@@ -91,8 +101,10 @@ def grid(tiles: list[np.ndarray], columns: int) -> np.ndarray:
     return np.round(out * 255).astype(np.uint8)
 
 
-def generate(pipelines: PipelineSet, name: str, class_index: int, steps, guidance, seed, n, device) -> dict:
-    """Sample n images of one class with pipeline `name`. Returns pictures of Y' and Y and timings."""
+def generate(pipelines: PipelineSet, name: str, class_index: int, steps, guidance, seed, n, device,
+             callback=None) -> dict:
+    """Sample n images of one class with pipeline `name`. Returns pictures of Y' and Y and timings.
+    callback(done, total) is called after each sampling step of the prior (for a progress bar)."""
     if name not in pipelines.available:
         reason = pipelines.unavailable.get(name, f"choose one of: {', '.join(pipelines.available)}")
         raise GenerateError(f"pipeline {name!r} is not available: {reason}")
@@ -100,7 +112,7 @@ def generate(pipelines: PipelineSet, name: str, class_index: int, steps, guidanc
         raise GenerateError(f"class must be 0..{len(FASHION_CLASSES) - 1}")
     steps, guidance, seed, n = check_request(steps, guidance, seed, n)
     pipe, spec = pipelines.available[name]
-    kw = dict(spec.sample_kw, guidance=guidance)
+    kw = dict(spec.sample_kw, guidance=guidance, callback=callback)
     if "steps" in kw:
         kw["steps"] = steps
     g = torch.Generator(device=device).manual_seed(seed)

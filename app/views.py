@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import tempfile
 import traceback
 import warnings
 from dataclasses import dataclass, field
@@ -212,6 +213,21 @@ def prepare_upload(path: str | os.PathLike) -> tuple[torch.Tensor, list[str]]:
     return y, notices
 
 
+def sketch_to_file(value: dict | None, folder: str | os.PathLike) -> str:
+    """A Sketchpad value {"composite": (H, W, 4) uint8, ...} -> a PNG file in `folder`, which then goes
+    through prepare_upload like any other image (so the drawing is inverted and downscaled to 28 x 28).
+    Raises UploadError for an empty canvas."""
+    composite = None if value is None else value.get("composite")
+    if composite is None:
+        raise UploadError("The sketch is empty: draw a piece of clothing on the canvas first.")
+    grey, _ = to_greyscale(Image.fromarray(np.asarray(composite, dtype=np.uint8)))
+    if grey.max() - grey.min() < 0.05:
+        raise UploadError("The sketch is empty: draw a piece of clothing on the canvas first.")
+    with tempfile.NamedTemporaryFile(dir=folder, prefix="sketch-", suffix=".png", delete=False) as f:
+        Image.fromarray(np.round(grey * 255).astype(np.uint8)).save(f, format="PNG")
+    return f.name
+
+
 # ---------------------------------------------------------------------------------------
 # Pictures
 # ---------------------------------------------------------------------------------------
@@ -347,3 +363,19 @@ def inspect(extractor: Extractor, y: torch.Tensor, description: dict | None = No
     table = summary_rows(description or extractor.describe(), psnr_db, ssim_value, num_codes)
     return Inspection(upscale(y[0, 0]), draw_y_prime(extractor, y_prime), upscale(y_hat[0, 0]),
                       table, psnr_db, ssim_value)
+
+
+def compare_all(extractors: ExtractorSet, y: torch.Tensor) -> tuple[list[tuple[np.ndarray, str]], list[list[str]]]:
+    """Every available extractor on the same Y. Returns gallery items (Y' picture, then its rendering, for
+    each extractor in registry order) and one table row per extractor."""
+    items, rows = [], []
+    for name, extractor in extractors.available.items():
+        d = extractors.descriptions[name]
+        r = inspect(extractor, y, d)
+        items += [(r.y_prime, f"{name}: Y'"), (r.y_hat, f"{name}: render(Y')")]
+        rows.append([name, " x ".join(str(s) for s in d["shape"]), f"{d['bits']:g}", f"{d['compression']:.2f}x",
+                     format_psnr(r.psnr), f"{r.ssim:.3f}"])
+    return items, rows
+
+
+COMPARE_HEADERS = ["extractor", "shape of Y'", "bits", "compression", "PSNR", "SSIM"]

@@ -24,6 +24,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 ModelFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (x_t, t) -> eps or v prediction
+StepCallback = Callable[[int, int], None] | None                 # (steps done, total steps) -> None
 
 
 # ---------------------------------------------------------------------------------------
@@ -156,8 +157,9 @@ def ddim_step(x_t, eps, x0, abar_t, abar_prev, eta: float = 0.0, noise=None):
 @torch.no_grad()
 def ddim_sample(diffusion: GaussianDiffusion, model_fn: ModelFn, shape, *, steps: int = 25, eta: float = 0.0,
                 generator: torch.Generator | None = None, device="cpu", clip_x0: float | None = None,
-                x_T: torch.Tensor | None = None, return_trajectory: bool = False):
-    """Sample x_0 from x_T ~ N(0, I) in `steps` DDIM steps. clip_x0 clamps predicted x_0 to [-c, c]."""
+                x_T: torch.Tensor | None = None, return_trajectory: bool = False, callback: StepCallback = None):
+    """Sample x_0 from x_T ~ N(0, I) in `steps` DDIM steps. clip_x0 clamps predicted x_0 to [-c, c].
+    callback(done, total) is called after every step (the app's progress bar)."""
     x = torch.randn(shape, generator=generator, device=device) if x_T is None else x_T.to(device)
     abar = diffusion.alphas_cumprod.to(device)
     ts = ddim_timesteps(diffusion.T, steps)
@@ -172,12 +174,14 @@ def ddim_sample(diffusion: GaussianDiffusion, model_fn: ModelFn, shape, *, steps
         noise = torch.randn(shape, generator=generator, device=device) if eta > 0 else None
         x = ddim_step(x, eps, x0, abar[t], abar_prev, eta, noise)
         traj.append(x)
+        if callback is not None:
+            callback(i + 1, len(ts))
     return (x, traj) if return_trajectory else x
 
 
 @torch.no_grad()
 def ddpm_sample(diffusion: GaussianDiffusion, model_fn: ModelFn, shape, *, generator=None, device="cpu",
-                clip_x0: float | None = None):
+                clip_x0: float | None = None, callback: StepCallback = None):
     """Ancestral sampling through all T steps with the posterior q(x_{t-1} | x_t, x_0) (DDPM eq. 6-7):
         mean = (sqrt(\\bar\\alpha_{t-1}) beta_t x_0 + sqrt(alpha_t)(1 - \\bar\\alpha_{t-1}) x_t) / (1 - \\bar\\alpha_t),
         var  = beta_t (1 - \\bar\\alpha_{t-1}) / (1 - \\bar\\alpha_t)."""
@@ -196,4 +200,6 @@ def ddpm_sample(diffusion: GaussianDiffusion, model_fn: ModelFn, shape, *, gener
             x = mean + var.sqrt() * torch.randn(shape, generator=generator, device=device)
         else:
             x = mean
+        if callback is not None:
+            callback(diffusion.T - t, diffusion.T)
     return x

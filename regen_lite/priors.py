@@ -83,16 +83,18 @@ class DiffusionPrior(nn.Module):
 
     @torch.no_grad()
     def sample(self, x: torch.Tensor, *, steps: int = 25, guidance: float = 1.0, eta: float = 0.0,
-               sampler: str = "ddim", generator: torch.Generator | None = None) -> torch.Tensor:
-        """x: class labels (B,) -> Y' (B, *shape). sampler "ddim" uses `steps`; "ddpm" uses all T."""
+               sampler: str = "ddim", generator: torch.Generator | None = None, callback=None) -> torch.Tensor:
+        """x: class labels (B,) -> Y' (B, *shape). sampler "ddim" uses `steps`; "ddpm" uses all T.
+        callback(done, total) after every denoising step."""
         device = self.mean.device
         x = x.to(device)
         fn = guided(self.net, x, torch.full_like(x, self.cfg.n_classes), guidance)
         shape = (len(x), *self.cfg.shape)
         if sampler == "ddim":
-            x0 = ddim_sample(self.diffusion, fn, shape, steps=steps, eta=eta, generator=generator, device=device)
+            x0 = ddim_sample(self.diffusion, fn, shape, steps=steps, eta=eta, generator=generator, device=device,
+                             callback=callback)
         elif sampler == "ddpm":
-            x0 = ddpm_sample(self.diffusion, fn, shape, generator=generator, device=device)
+            x0 = ddpm_sample(self.diffusion, fn, shape, generator=generator, device=device, callback=callback)
         else:
             raise ValueError(f"sampler must be 'ddim' or 'ddpm', not {sampler!r}")
         return self.denormalize(x0)
@@ -131,15 +133,16 @@ class CodePrior(nn.Module):
 
     @torch.no_grad()
     def sample(self, x: torch.Tensor, *, temperature: float = 1.0, top_k: int | None = None, guidance: float = 0.0,
-               generator: torch.Generator | None = None) -> torch.Tensor:
-        """x: class labels (B,) -> codes (B, h, w), one code at a time."""
+               generator: torch.Generator | None = None, callback=None) -> torch.Tensor:
+        """x: class labels (B,) -> codes (B, h, w), one code at a time. callback(done, total) after each code."""
         if temperature <= 0:
             raise ValueError("temperature must be > 0")
         device = next(self.parameters()).device
         x = x.to(device)
         B, null = len(x), torch.full_like(x, self.cfg.n_classes)
         codes = torch.zeros(B, 0, dtype=torch.long, device=device)
-        for _ in range(self.cfg.h * self.cfg.w):
+        n = self.cfg.h * self.cfg.w
+        for i in range(n):
             if guidance:
                 both = self.net(torch.cat([codes, codes]), torch.cat([x, null]))[:, -1]
                 c, u = both.chunk(2)
@@ -152,4 +155,6 @@ class CodePrior(nn.Module):
                 logits = logits.masked_fill(logits < kth, float("-inf"))
             nxt = torch.multinomial(F.softmax(logits, -1), 1, generator=generator)
             codes = torch.cat([codes, nxt], dim=1)
+            if callback is not None:
+                callback(i + 1, n)
         return codes.view(B, self.cfg.h, self.cfg.w)

@@ -244,3 +244,68 @@ def test_draw_y_prime_suits_each_kind(name, style):
     assert result.y.shape == result.y_hat.shape == (280, 280)
     numbers = dict(map(tuple, result.table))
     assert numbers["values"].startswith("discrete" if style == "codes" else "continuous")
+
+
+# ------------------------------------------------------------------ compare all
+
+def test_compare_all_shows_every_available_extractor_for_one_input(app_client):
+    client, with_weights = app_client
+    items, table = client.predict(None, 3, api_name="/compare_all")
+    rows = {r[0]: r for r in table["data"]}
+    expected = set(EXPLICIT) | (with_weights & set(IMAGE_EXTRACTORS))
+    assert set(rows) == expected
+    assert len(items) == 2 * len(expected)                      # a Y' picture and a rendering for each
+    for item in items:   # gradio_client gives {"image": path, "caption": ...} (or a dict with "path")
+        image = item["image"] if isinstance(item, dict) else item[0]
+        assert Path(image["path"] if isinstance(image, dict) else image).is_file()
+    assert items[0]["caption"] == f"{next(iter(rows))}: Y'"
+    assert rows["identity"][4].startswith("inf")
+    psnr = {n: float(r[4].split()[0]) for n, r in rows.items() if n != "identity"}
+    if "vqvae" in psnr:   # a learned 7x7 code map keeps more of Y than the explicit 7x7 block mean
+        assert psnr["vqvae"] > psnr["downsample_x4"] + 3
+
+
+def test_compare_all_refuses_a_bad_upload_clearly(app_client, tmp_path):
+    client, _ = app_client
+    bad = tmp_path / "notes.png"
+    bad.write_text("this is not an image")
+    with pytest.raises(AppError, match="Cannot use this image|not an image|cannot"):
+        client.predict(handle_file(str(bad)), 0, api_name="/compare_all")
+    items, _ = client.predict(None, 0, api_name="/compare_all")   # and keeps working
+    assert items
+
+
+# ------------------------------------------------------------------ sketchpad
+
+def sketch_value(path: Path, draw: bool) -> dict:
+    """What the browser's Sketchpad sends: a transparent 280 x 280 canvas, with black strokes if `draw`."""
+    canvas = Image.new("RGBA", (280, 280), (0, 0, 0, 0))
+    if draw:
+        d = ImageDraw.Draw(canvas)
+        d.rectangle([90, 40, 190, 240], fill=(0, 0, 0, 255))      # a rough dress / shirt shape
+        d.rectangle([40, 40, 240, 90], fill=(0, 0, 0, 255))
+    canvas.save(path)
+    return {"background": None, "layers": [], "composite": handle_file(str(path))}
+
+
+def test_a_drawing_is_inspected_like_an_upload(app_client, tmp_path):
+    client, _ = app_client
+    drawn = client.predict(sketch_value(tmp_path / "drawn.png", True), api_name="/sketch")
+    with Image.open(drawn) as im:
+        grey = np.asarray(im.convert("L"))
+    assert grey.min() == 0 and grey.max() == 255
+    y, _, _, numbers, notes = inspect(client, "dct_lowpass", upload=drawn)
+    assert "inverted" in notes and "downscaled" in notes     # black-on-white drawing -> light on black, 28 x 28
+    with Image.open(y) as im:
+        shown = np.asarray(im.convert("L"), dtype=float)
+    assert shown[shown.shape[0] // 2, shown.shape[1] // 2] > 200   # the drawn body is now light
+    assert psnr_of(numbers) > 5
+
+
+def test_an_empty_sketch_gets_a_clear_message(app_client, tmp_path):
+    client, _ = app_client
+    with pytest.raises(AppError, match="sketch is empty"):
+        client.predict(sketch_value(tmp_path / "empty.png", False), api_name="/sketch")
+    with pytest.raises(AppError, match="sketch is empty"):
+        client.predict(None, api_name="/sketch")
+    assert_good_result(inspect(client, "dct_lowpass"), "dct_lowpass")   # still working

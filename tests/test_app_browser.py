@@ -174,3 +174,65 @@ def test_bad_upload_shows_error_and_app_keeps_working(page, tmp_path):
     before = src(page, "y_prime")
     choose_extractor(page, "downsample_x2")
     assert wait_for_new_src(page, "y_prime", before) != before
+
+
+def test_choices_are_written_to_the_url(page):
+    choose_extractor(page, "dct_lowpass")
+    page.wait_for_function("() => window.location.search.includes('extractor=dct_lowpass')")
+    pick_sample(page, 4)
+    page.wait_for_function("() => window.location.search.includes('sample=4')")
+    page.get_by_role("tab", name="Generate").click()
+    page.wait_for_function("() => window.location.search.includes('tab=generate')")
+
+
+def test_a_shared_url_restores_its_view_and_generates_a_grid(browser, app_url, tmp_path):
+    """A teacher's link: the generate tab, the vq pipeline, class sneaker, seed 5; then generate."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(app_url + "?tab=generate&pipeline=vq&class=sneaker&seed=5&extractor=dct_lowpass&sample=3")
+        page.wait_for_selector("#y_prime img", state="attached")      # loaded, on the (hidden) inspect tab
+        page.wait_for_function("() => document.querySelector('#seed input')?.value === '5'")
+        assert page.locator("#pipeline input").input_value() == "vq"
+        assert page.locator("#class input").input_value() == "sneaker"
+        assert page.locator("#generate").is_visible()               # the generate tab is the open one
+        page.locator("#generate").click()
+        page.wait_for_selector("#gen_y img")
+        page.wait_for_function("() => document.querySelector('#gen_summary').innerText.includes('seed 5')")
+        summary = page.locator("#gen_summary").inner_text()
+        assert "sneaker" in summary and "from vq" in summary
+        page.screenshot(path=str(tmp_path / "shared_url_generate.png"), full_page=True)
+        page.get_by_role("tab", name="Inspect").click()               # the inspect settings came along too
+        page.wait_for_function("() => document.querySelector('#notes').innerText.includes('shipped test sample 3')")
+        page.wait_for_function("() => document.querySelector('#numbers').innerText.includes('dct_lowpass')")
+    finally:
+        page.close()
+
+
+def test_a_bad_shared_url_says_what_it_ignored(browser, app_url):
+    page = browser.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(app_url + "?tab=generate&pipeline=gan&seed=7")
+        page.wait_for_function("() => document.querySelector('#url_note')?.innerText.includes('pipeline=')")
+        assert "ignored" in page.locator("#url_note").inner_text()
+        page.wait_for_function("() => document.querySelector('#seed input')?.value === '7'")
+    finally:
+        page.close()
+
+
+def test_compare_all_fills_a_grid(page, tmp_path):
+    page.get_by_text("Compare all extractors on this input").click()
+    page.locator("#compare_all").click()
+    page.wait_for_function("() => document.querySelectorAll('#compare_gallery img').length >= 8")
+    assert "downsample_x4" in page.locator("#compare_table").inner_text()
+    page.screenshot(path=str(tmp_path / "compare_all.png"), full_page=True)
+
+
+def test_compare_tab_shows_results_and_a_live_side_by_side(page, tmp_path):
+    page.get_by_role("tab", name="Compare direct vs regeneration").click()
+    page.wait_for_function("() => document.querySelector('#results').innerText.includes('real vs real')")
+    page.locator("#generate_both").click()
+    page.wait_for_selector("#side_a img")
+    page.wait_for_selector("#side_b img")
+    page.screenshot(path=str(tmp_path / "compare_tab.png"), full_page=True)

@@ -75,3 +75,58 @@ def test_out_of_range_requests_are_refused_and_the_app_keeps_working(client, kw,
 def test_unknown_pipeline(client):
     with pytest.raises(AppError, match="not available"):
         gen(client, "gan")
+
+
+def test_eight_concurrent_generation_requests_all_complete_correctly(client):
+    """Eight clients at once (the queue serialises them): each gets exactly the images that the same
+    request gives alone, so no request sees another's seed, class or pipeline."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = [SHIPPED[i % len(SHIPPED)] for i in range(8)]
+    requests = [dict(pipeline=name, cls=i % 10, seed=100 + i, n=2) for i, name in enumerate(names)]
+    url = client.src
+
+    def call(kw):
+        c = Client(url, verbose=False)   # one client per "user"
+        y_prime, y, summary = gen(c, kw["pipeline"], cls=kw["cls"], seed=kw["seed"], n=kw["n"])
+        return np.asarray(Image.open(y)), summary
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(call, requests))
+    for kw, (img, summary) in zip(requests, results):
+        alone = np.asarray(Image.open(gen(client, kw["pipeline"], cls=kw["cls"], seed=kw["seed"], n=kw["n"])[1]))
+        assert np.array_equal(img, alone), f"concurrent request {kw} differs from the same request alone"
+        assert f"seed {kw['seed']}" in summary or str(kw["seed"]) in summary
+
+
+def test_device_choice(client):
+    """cpu is always offered; a GPU only when PyTorch sees one, else it is refused with a reason."""
+    import torch
+
+    name = SHIPPED[0]
+    y_prime, y, summary = client.predict(name, 1, 5, 1.0, 0, 2, "cpu", api_name="/generate")
+    assert "on cpu" in summary
+    if not torch.cuda.is_available():
+        with pytest.raises(AppError, match="not in the list of choices|not available here"):
+            client.predict(name, 1, 5, 1.0, 0, 2, "cuda", api_name="/generate")
+    else:
+        assert "on cuda" in client.predict(name, 1, 5, 1.0, 0, 2, "cuda", api_name="/generate")[2]
+
+
+def test_side_by_side_runs_two_pipelines_on_the_same_class_and_seed(client):
+    a, b = (["direct", "latent"] if {"direct", "latent"} <= set(SHIPPED) else (SHIPPED * 2)[:2])
+    y_a, y_b, times = client.predict(a, b, 7, 4, 3, api_name="/side_by_side")
+    img_a, img_b = np.asarray(Image.open(y_a)), np.asarray(Image.open(y_b))
+    assert img_a.shape == img_b.shape and img_a.std() > 5 and img_b.std() > 5
+    assert f"`{a}`" in times or a in times
+    again = np.asarray(Image.open(client.predict(a, b, 7, 4, 3, api_name="/side_by_side")[1]))
+    assert np.array_equal(again, img_b)                      # same seed, same images
+    with pytest.raises(AppError, match="not available"):
+        client.predict(a, "gan", 7, 4, 3, api_name="/side_by_side")
+
+
+def test_compare_tab_shows_the_measured_tables():
+    from app.main import results_markdown
+
+    text = results_markdown()
+    assert "real vs real (floor)" in text and "Equal optimizer steps" in text

@@ -84,3 +84,21 @@ def test_diffusion_prior_fits_and_the_regenerator_composes_it(small_batch):
 def test_regenerator_without_prior_only_reconstructs(small_batch):
     with pytest.raises(RuntimeError, match="no prior"):
         Regenerator(get_extractor("identity")).generate(torch.tensor([0]))
+
+
+@pytest.mark.parametrize("kind", ["ddim", "ddpm", "codes"])
+def test_sampling_reports_progress_and_the_callback_does_not_change_the_result(kind):
+    """The app's progress bar: callback(done, total) once per step, counting up to total; same samples."""
+    torch.manual_seed(0)
+    if kind == "codes":
+        prior = CodePrior(CodePriorConfig(vocab=8, h=2, w=3, d=16, n_layer=1, n_head=2)).eval()
+        kw, total = {"guidance": 1.0}, 6
+    else:
+        prior = DiffusionPrior(DiffusionPriorConfig(shape=(1, 4, 4), ch=8, ch_mult=(1,), timesteps=20)).eval()
+        kw, total = ({"steps": 5}, 5) if kind == "ddim" else ({"sampler": "ddpm"}, 20)
+    calls = []
+    labels = torch.tensor([1, 2])
+    a = prior.sample(labels, generator=torch.Generator().manual_seed(3), callback=lambda i, n: calls.append((i, n)), **kw)
+    b = prior.sample(labels, generator=torch.Generator().manual_seed(3), **kw)
+    assert calls == [(i, total) for i in range(1, total + 1)]
+    assert torch.equal(a, b)
