@@ -119,7 +119,9 @@ def evaluate_prior(name: str, prior, real: torch.Tensor, per_class: int = 20, se
     from .pipelines import PIPELINE_OF_PRIOR, PIPELINES, build_pipeline
 
     if extractor is None:   # a shipped prior, or a variant of one (found by the Y' it models)
-        pipeline = PIPELINE_OF_PRIOR.get(name) or next(s.name for s in PIPELINES.values() if s.extractor == extractor_name)
+        pipeline = PIPELINE_OF_PRIOR.get(name) or next((s.name for s in PIPELINES.values() if s.extractor == extractor_name), None)
+        if pipeline is None:
+            raise KeyError(f"no pipeline samples Y' = {extractor_name!r} for prior {name!r}; pass its extractor= instead")
         pipe, spec = build_pipeline(pipeline, prior=prior)
     else:   # a variant prior (e.g. over another latent size): default sampling of its family
         pipe, spec = Regenerator(extractor, prior), PIPELINES["latent" if isinstance(prior, DiffusionPrior) else "vq"]
