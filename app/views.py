@@ -19,16 +19,11 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # draw off-screen; the app never opens a window
-
 import numpy as np
 import torch
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import LogNorm
-from matplotlib.figure import Figure
 from PIL import Image, ImageOps
+
+from app.pictures import draw_channels, draw_code_map, draw_dct
 
 from regen_lite.checkpoints import CheckpointError
 from regen_lite.core import Extractor, extractor_summary, get_extractor, list_extractors
@@ -243,59 +238,6 @@ def upscale(image01: np.ndarray | torch.Tensor, size: int = SIZE * DISPLAY_SCALE
     rows = np.arange(size) * h // size
     cols = np.arange(size) * w // size
     return np.round(image01[rows][:, cols].clip(0, 1) * 255).astype(np.uint8)
-
-
-def figure_to_array(fig: Figure) -> np.ndarray:
-    """Render a matplotlib figure off-screen to an RGB uint8 array."""
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    return np.asarray(canvas.buffer_rgba())[..., :3].copy()
-
-
-def draw_code_map(codes: np.ndarray, num_codes: int) -> np.ndarray:
-    """A discrete Y' (h, w) of code indices as a coloured grid, each cell labelled with its index."""
-    fig = Figure(figsize=(4.2, 3.6), dpi=100, layout="constrained")
-    ax = fig.add_subplot()
-    im = ax.imshow(codes, cmap="turbo", vmin=0, vmax=num_codes - 1)
-    for (r, c), k in np.ndenumerate(codes):
-        r_, g_, b_, _ = im.cmap(im.norm(k))
-        ink = "black" if 0.299 * r_ + 0.587 * g_ + 0.114 * b_ > 0.5 else "white"
-        ax.text(c, r, str(k), ha="center", va="center", fontsize=7, color=ink)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    fig.supxlabel(f"Y': {codes.shape[0]}x{codes.shape[1]} code indices (K={num_codes})", fontsize=10)
-    fig.colorbar(im, ax=ax, label="code index", shrink=0.9)
-    return figure_to_array(fig)
-
-
-def draw_channels(z: np.ndarray) -> np.ndarray:
-    """A continuous Y' (C, h, w) as a row of greyscale panels, one per channel, on one shared scale."""
-    channels = z.shape[0]
-    bound = float(np.abs(z).max()) or 1.0
-    fig = Figure(figsize=(1.6 * channels + 1.0, 2.2), dpi=100, layout="constrained")
-    axes = fig.subplots(1, channels, squeeze=False)[0]
-    for c, ax in enumerate(axes):
-        im = ax.imshow(z[c], cmap="gray", vmin=-bound, vmax=bound)
-        ax.set_xlabel(f"channel {c}", fontsize=9)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.supxlabel(f"Y': {channels} real-valued {z.shape[1]}x{z.shape[2]} channels", fontsize=10)
-    fig.colorbar(im, ax=list(axes), shrink=0.9)
-    return figure_to_array(fig)
-
-
-def draw_dct(coeffs: np.ndarray) -> np.ndarray:
-    """DCT coefficients (k, k) as a heat map of |coefficient| on a log scale; top-left = lowest frequency."""
-    magnitude = np.abs(coeffs)
-    top = max(float(magnitude.max()), 1e-3)
-    fig = Figure(figsize=(4.2, 3.6), dpi=100, layout="constrained")
-    ax = fig.add_subplot()
-    im = ax.imshow(magnitude.clip(top * 1e-4, None), cmap="magma", norm=LogNorm(vmin=top * 1e-4, vmax=top))
-    ax.set_xlabel("horizontal frequency")
-    ax.set_ylabel("vertical frequency")
-    fig.supxlabel(f"Y': {coeffs.shape[0]}x{coeffs.shape[1]} lowest DCT frequencies", fontsize=10)
-    fig.colorbar(im, ax=ax, label="|coefficient| (log scale)", shrink=0.9)
-    return figure_to_array(fig)
 
 
 def y_prime_style(extractor: Extractor, y_prime: torch.Tensor) -> str:
