@@ -1,0 +1,11 @@
+"""Auto-checks for the notebooks' exercises: `check_*(student_function) -> CheckResult`.
+
+Each notebook's checks live in their own module here; this package gathers them, so a notebook
+writes `from regen_lite.exercises import check_reparameterize`. Every check tests the student's
+function against properties and reference values, and returns a result that shows a friendly
+pass/fail with a hint (see checking.py).
+"""
+
+from regen_lite.exercises.checking import Check, CheckResult  # noqa: F401
+
+# one module per notebook, each with an __all__ of its check_* functions

@@ -1,0 +1,103 @@
+"""The notebooks' exercises, both sides: every reference solution passes its check, every generated
+stub fails it, and the student notebooks are up to date and run up to their first exercise.
+
+(The complete notebooks themselves run under nbval: `make test` collects notebooks/*.ipynb.)
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "notebooks"))
+import make_exercises  # noqa: E402
+
+NOTEBOOKS = make_exercises.complete_notebooks()
+# what a solution cell may use without importing it: the first cell of every notebook imports these
+PRELUDE = "import math\nimport numpy as np\nimport torch\nimport torch.nn.functional as F\n" \
+          "from regen_lite.exercises import *\n"
+
+
+def tags(cell) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def exercises(nb) -> list[tuple[str, str]]:
+    """(solution source, check source) for each exercise: a "solution" cell and the "check" cell after it."""
+    pairs, code = [], [c for c in nb.cells if c.cell_type == "code"]
+    for i, cell in enumerate(code):
+        if "solution" in tags(cell):
+            follow = code[i + 1] if i + 1 < len(code) else None
+            assert follow is not None and "check" in tags(follow), \
+                f"the solution cell must be followed by a code cell tagged 'check':\n{cell.source[:200]}"
+            pairs.append((cell.source, follow.source))
+    return pairs
+
+
+def run_check(solution: str, check: str):
+    """Run a solution cell, then its check cell; return the check cell's last value (a CheckResult)."""
+    namespace: dict = {}
+    exec(PRELUDE, namespace)
+    exec(compile(solution, "<solution>", "exec"), namespace)
+    tree = ast.parse(check)
+    last = tree.body.pop()
+    assert isinstance(last, ast.Expr), "a check cell must end with the check_* call as an expression"
+    exec(compile(tree, "<check>", "exec"), namespace)
+    return eval(compile(ast.Expression(last.value), "<check>", "eval"), namespace)
+
+
+def test_there_are_notebooks():
+    assert len(NOTEBOOKS) >= 8, [p.name for p in NOTEBOOKS]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_reference_solutions_pass_and_stubs_fail(path):
+    nb = nbformat.read(path, as_version=4)
+    pairs = exercises(nb)
+    assert 2 <= len(pairs) <= 4, f"{path.name} has {len(pairs)} exercises; each notebook has 2-4"
+    for solution, check in pairs:
+        result = run_check(solution, check)
+        assert result.passed, f"the reference solution fails its own check:\n{result!r}"
+        stubbed = run_check(make_exercises.stub_source(solution), check)
+        assert not stubbed.passed, f"the stub passes the check, so the check cannot fail:\n{stubbed!r}"
+        assert "NotImplementedError" in repr(stubbed)
+
+
+def test_student_notebooks_are_up_to_date():
+    assert make_exercises.main(["--check"]) == 0, "run `python notebooks/make_exercises.py` and commit"
+
+
+def test_student_notebooks_hide_every_solution_and_output():
+    for path in NOTEBOOKS:
+        student = nbformat.read(ROOT / "notebooks" / "exercises" / path.name, as_version=4)
+        for cell in student.cells:
+            if cell.cell_type == "code":
+                assert not cell.outputs and make_exercises.BEGIN not in cell.source
+
+
+def test_stub_source_keeps_the_signature_and_indentation():
+    source = 'def f(x):\n    """Double x."""\n    ### BEGIN SOLUTION\n    y = 2 * x\n    return y\n    ### END SOLUTION\n'
+    assert make_exercises.stub_source(source) == \
+        'def f(x):\n    """Double x."""\n    raise NotImplementedError("Exercise: write this part")'
+    with pytest.raises(make_exercises.MarkerError):
+        make_exercises.stub_source("### BEGIN SOLUTION\nx = 1\n")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_student_notebook_runs_up_to_its_first_exercise(path):
+    """Everything before the first exercise runs, and the first check then says "not yet"."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(ROOT / "notebooks" / "exercises" / path.name, as_version=4)
+    first_check = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "check" in tags(c))
+    nb.cells = nb.cells[: first_check + 1]
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(ROOT / "notebooks" / "exercises")}}).execute()
+    shown = "".join(o.get("data", {}).get("text/plain", "") + o.get("text", "") for o in nb.cells[-1].outputs)
+    assert "not yet" in shown and "NotImplementedError" in shown, shown
