@@ -309,3 +309,21 @@ def test_an_empty_sketch_gets_a_clear_message(app_client, tmp_path):
     with pytest.raises(AppError, match="sketch is empty"):
         client.predict(None, api_name="/sketch")
     assert_good_result(inspect(client, "dct_lowpass"), "dct_lowpass")   # still working
+
+
+def test_a_new_tab_plugs_in_without_touching_the_image_tabs():
+    """The app is a list of tabs: one more (as a later modality would add) appears next to the image
+    tabs, and its URL setting joins theirs."""
+    import gradio as gr
+
+    from app.main import build_demo
+    from app.tabs import TABS, AppTab, BuiltTab
+    from app.url_state import UrlField, one_of
+
+    def build(ctx):
+        word = gr.Textbox(label="word", elem_id="word")
+        return BuiltTab(url_fields=[UrlField("word", word, one_of(["cat", "dog"]), "cat or dog")])
+
+    demo = build_demo(device="cpu", tabs=TABS + [AppTab("words", "Words", "text", build)])
+    labels = [c["props"].get("label") for c in demo.config["components"] if c["type"] == "tabitem"]
+    assert labels == [t.title for t in TABS] + ["Words"]

@@ -5,13 +5,29 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.url_state import MAX_SEED, parse_query  # noqa: E402
+from app.url_state import (CLASS_ALLOWED, MAX_SEED, SEED_ALLOWED, UrlField, fashion_class, int_in,  # noqa: E402
+                            one_of, parse_query, sync_url_js)
 
 EXT, PIPES = ["identity", "dct_lowpass", "vqvae"], ["direct", "latent", "vq"]
+TABS = ["inspect", "generate", "compare"]
+FIELDS = [UrlField("extractor", None, one_of(EXT), "available: " + ", ".join(EXT)),
+          UrlField("sample", None, int_in(0, 19), "a number 0..19"),
+          UrlField("pipeline", None, one_of(PIPES), "available: " + ", ".join(PIPES)),
+          UrlField("class", None, fashion_class, CLASS_ALLOWED),
+          UrlField("seed", None, int_in(0, MAX_SEED), SEED_ALLOWED)]
+KEYS = ["extractor", "sample", "pipeline", "class", "seed"]
+
+
+class Parsed:
+    """parse_query's result with one attribute per key, for short asserts."""
+
+    def __init__(self, s):
+        self.tab, self.problems = s.tab, s.problems
+        self.extractor, self.sample, self.pipeline, self.class_index, self.seed = (s.values.get(k) for k in KEYS)
 
 
 def parse(**q):
-    return parse_query({k: str(v) for k, v in q.items()}, EXT, PIPES, n_samples=20)
+    return Parsed(parse_query({k: str(v) for k, v in q.items()}, TABS, FIELDS))
 
 
 def test_valid_settings_are_applied():
@@ -34,3 +50,9 @@ def test_bad_values_are_dropped_with_a_reason_and_the_rest_applies():
     for piece in ("tab='train'", "extractor='gan'", "sample='20'", "class='hat'", "seed='-1'", "0..19", "sneaker"):
         assert piece in text
     assert parse(seed="1e3").seed is None and parse(sample="x").sample is None
+
+
+def test_unknown_keys_are_left_alone_and_the_sync_script_names_every_key():
+    assert parse(utm_source="mail").problems == []
+    js = sync_url_js(KEYS)
+    assert all(f'"{k}"' in js for k in KEYS)

@@ -1,0 +1,90 @@
+"""The "Generate X → Y' → Y" tab: a class X through any shipped image pipeline, on a chosen device,
+with a progress bar. Logic in app/generate.py."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from app import generate as gen
+from app.tabs.base import AppContext, AppTab, BuiltTab
+from app.url_state import CLASS_ALLOWED, MAX_SEED, SEED_ALLOWED, UrlField, fashion_class, int_in
+from regen_lite.data import FASHION_CLASSES
+from regen_lite.device import get_device
+
+EXPLANATION = """
+**Generation in two stages.** Pick a class X. The prior samples a compact Y' for it (left), and the
+renderer turns Y' into the image Y (right). The `direct` pipeline is the same code with Y' = Y: one
+big generative problem instead of two smaller ones. The same seed always gives the same images.
+*Learn more* (`make lab`): `notebooks/04_diffusion.ipynb` (how the diffusion priors sample) and
+`05_two_stage_generation.ipynb` (latent diffusion and the autoregressive code priors).
+"""
+
+
+def image_pipelines(ctx: AppContext) -> gen.PipelineSet:
+    """The shipped image pipelines on the app's device, loaded once and shared with the Compare tab."""
+    return ctx.shared("image_pipelines", lambda: gen.load_pipelines(ctx.device))
+
+
+def pipeline_status(pipelines: gen.PipelineSet) -> str:
+    lines = ["**Pipelines**"] + [f"- `{n}`: {spec.summary}" for n, (_, spec) in pipelines.available.items()]
+    lines += [f"- `{n}`: **disabled**. {reason}" for n, reason in pipelines.unavailable.items()]
+    return "\n".join(lines)
+
+
+def build(ctx: AppContext) -> BuiltTab:
+    pipelines = image_pipelines(ctx)
+    devices = gen.device_choices()
+    pipelines_on = {ctx.device.type: pipelines}   # device name -> PipelineSet, loaded on first use
+
+    def run_generate(pipeline, class_index, steps, guidance, seed, n, device_name=ctx.device.type,
+                     progress=gr.Progress()):
+        """Sample n images of one class: X -> Y' (the prior) -> Y (the renderer), on `device_name`."""
+        def report(done, total):
+            progress((done, total), desc=f"sampling Y' with {pipeline}", unit="steps")
+
+        if device_name not in devices:
+            raise gr.Error(f"Device {device_name!r} is not available here; choose one of: {', '.join(devices)}.",
+                           title="Cannot generate", print_exception=False)
+        if device_name not in pipelines_on:
+            pipelines_on[device_name] = gen.load_pipelines(get_device(device_name))
+        try:
+            out = gen.generate(pipelines_on[device_name], pipeline, class_index, steps, guidance, seed, n,
+                               get_device(device_name), callback=report)
+        except gen.GenerateError as e:
+            raise gr.Error(str(e), title="Cannot generate", print_exception=False) from e
+        return out["y_prime"], out["y"], out["summary"]
+
+    gr.Markdown(EXPLANATION)
+    with gr.Row():
+        with gr.Column(scale=1, min_width=300):
+            names = list(pipelines.available)
+            pipeline = gr.Dropdown(names, value=("latent" if "latent" in names else (names or [None])[0]),
+                                   label="Pipeline", allow_custom_value=True, elem_id="pipeline")
+            class_x = gr.Dropdown([(c, i) for i, c in enumerate(FASHION_CLASSES)], value=7,
+                                  label="Class X", elem_id="class")
+            steps = gr.Slider(1, gen.MAX_STEPS, value=25, step=1, label="DDIM steps (diffusion priors)")
+            guidance = gr.Slider(0, 10, value=1.0, step=0.5, label="Guidance weight (0 = off)")
+            seed = gr.Number(value=0, precision=0, label="Seed", elem_id="seed")
+            n = gr.Slider(1, gen.MAX_SAMPLES, value=12, step=1, label="Number of samples")
+            device = gr.Radio(devices, value=ctx.device.type, label="Device", elem_id="device",
+                              info="cuda is offered when PyTorch sees a GPU")
+            button = gr.Button("Generate", variant="primary", elem_id="generate")
+            gr.Markdown(pipeline_status(pipelines))
+        with gr.Column(scale=3):
+            with gr.Row(equal_height=True):
+                y_prime = gr.Image(label="sampled Y'", format="png", interactive=False, elem_id="gen_y_prime")
+                y = gr.Image(label="rendered Y", format="png", interactive=False, elem_id="gen_y")
+            summary = gr.Markdown(elem_id="gen_summary")
+
+    button.click(run_generate, [pipeline, class_x, steps, guidance, seed, n, device], [y_prime, y, summary],
+                 api_name="generate")
+
+    available = lambda text: text if text in pipelines.available else None   # noqa: E731
+    return BuiltTab(url_fields=[
+        UrlField("pipeline", pipeline, available, "available: " + ", ".join(pipelines.available)),
+        UrlField("class", class_x, fashion_class, CLASS_ALLOWED),
+        UrlField("seed", seed, int_in(0, MAX_SEED), SEED_ALLOWED),
+    ])
+
+
+TAB = AppTab("generate", "Generate X → Y' → Y", "image", build)
