@@ -111,6 +111,9 @@ def load_checkpoint(path, *, expect: str | None = None, device="cpu"):
 def _import_models():
     from . import nn, priors, renderers  # noqa: F401  (importing registers their models)
     from .extractors import autoencoders  # noqa: F401
+    from . import seq2seq  # noqa: F401  (text: G2P and P2G)
+    from . import melody_model, template_prior  # noqa: F401  (music: template -> melody, template prior)
+    from . import speech_renderer  # noqa: F401  (speech: learned log-mel -> |STFT| renderer)
 
 
 def pretrained_path(name: str) -> Path:

@@ -34,8 +34,9 @@ class Extractor:
     kind: str = "explicit"          # "explicit" (a rule) | "implicit" (a self-supervised model)
     discrete: bool = False          # integer codes (True) or real values (False)
     layout: str = "channels"        # how Y' is best drawn: "image" | "frequencies" | "channels" | "codes"
+    #                                 | "spectrogram" (speech: frequency x time)
     renderer: Renderer
-    input_shape: tuple[int, ...] = (1, 28, 28)   # shape of one Y
+    input_shape: tuple[int, ...] = (1, 28, 28)   # shape of one Y (speech: one second, so describe() is per second)
     input_bits_per_value: int = 8                # Y is an 8-bit image
 
     def extract(self, y: torch.Tensor) -> torch.Tensor:

@@ -25,6 +25,9 @@ from .nn import Classifier, ClassifierConfig
 from .priors import CodePrior, CodePriorConfig, DiffusionPrior, DiffusionPriorConfig
 from .renderers import LearnedRenderer, SuperResConfig, SuperResolution
 from .train import TrainConfig, fit
+from .extractors.text import build_seq2seq, run_text_recipe
+from .music_recipes import MELODY_TRAIN, build_music_model, run_music_recipe
+from .speech_renderer import MEL_RENDERER_TRAIN, MelToLinear, MelToLinearConfig, run_mel_renderer_recipe
 
 
 @dataclass
@@ -36,6 +39,7 @@ class Recipe:
     extractor: str | None = None    # for priors: the Y' they model
     notes: str = ""
     command: str = ""               # how to reproduce it, for study variants outside RECIPES
+    run: Callable | None = None     # a modality's own trainer (data, fit, metrics, save), called by run_recipe
 
 
 AE_SIZE = dict(ch=32, n_res=1)  # sized so each autoencoder trains on 60k images in < 10 min on 2 CPU cores
@@ -43,6 +47,9 @@ AE_SIZE = dict(ch=32, n_res=1)  # sized so each autoencoder trains on 60k images
 REPRESENTATION_TARGETS = {"ae": (25.0, None), "vae": (23.0, None), "vqvae": (23.0, 0.95), "fsq": (22.0, 0.95)}
 # optimizer steps of each prior X -> Y', chosen so that each trains in about 8 CPU-minutes on 2 cores
 PRIOR_STEPS = {"prior_direct": 480, "prior_vae": 2000, "prior_lowres": 2000, "prior_vqvae": 1200, "prior_fsq": 1200}
+
+# the two text seq2seq models: a step budget that trains in < 10 minutes on 2 CPU cores
+TEXT_TRAIN = TrainConfig(epochs=100, max_steps=3500, batch_size=128, lr=2e-3, warmup_steps=300, weight_decay=0.01)
 
 RECIPES = {r.name: r for r in [
     Recipe("classifier", lambda: Classifier(ClassifierConfig(ch=32)),
@@ -79,6 +86,25 @@ RECIPES = {r.name: r for r in [
     Recipe("prior_fsq", lambda: CodePrior(CodePriorConfig(vocab=512)),
            TrainConfig(epochs=100, max_steps=PRIOR_STEPS["prior_fsq"], lr=1e-3, warmup_steps=50, weight_decay=0.01),
            "prior", "fsq", notes="autoregressive transformer over FSQ codes"),
+    # text: letters <-> ARPAbet phonemes, trained on CMUdict's training words (regen_lite/extractors/text.py)
+    Recipe("g2p", lambda: build_seq2seq("g2p"), TEXT_TRAIN, "text", run=run_text_recipe,
+           notes="letters -> phonemes seq2seq: the G2P extractor's fallback for words not in the dictionary"),
+    Recipe("p2g", lambda: build_seq2seq("p2g"), TEXT_TRAIN, "text", run=run_text_recipe,
+           notes="phonemes -> letters seq2seq: the renderer Y' -> Y of the text modality"),
+    # music: template <-> melody on the Bach chorales (regen_lite/music_recipes.py)
+    Recipe("melody_renderer", lambda: build_music_model("melody_renderer"),
+           MELODY_TRAIN, "music", "chord_template", run=run_music_recipe,
+           notes="template -> melody transformer, self-supervised on (extract(y), y) chorale pairs"),
+    Recipe("melody_direct", lambda: build_music_model("melody_direct"),
+           MELODY_TRAIN, "music", "melody_identity", run=run_music_recipe,
+           notes="direct baseline: melody from key and length, no template"),
+    Recipe("template_prior", lambda: build_music_model("template_prior"),
+           MELODY_TRAIN, "music", "chord_template", run=run_music_recipe,
+           notes="key + length -> template: chord Markov chain and corpus bar rhythms, fitted by counting"),
+    # speech: log-mel -> linear magnitude, self-supervised on the espeak-ng clips (regen_lite/speech_renderer.py)
+    Recipe("mel_renderer", lambda: MelToLinear(MelToLinearConfig()), MEL_RENDERER_TRAIN, "speech", "log_mel",
+           run=run_mel_renderer_recipe, notes="learned log-mel -> |STFT| renderer (then Griffin-Lim), trained on "
+           "(extract(y), |STFT(y)|) pairs of the 48 training clips; the 12 held-out clips measure it"),
 ]}
 
 
@@ -143,6 +169,9 @@ def run_recipe(recipe: str | Recipe, *, epochs: int | None = None, data: str = "
     if isinstance(recipe, str) and recipe not in RECIPES:
         raise KeyError(f"unknown recipe {recipe!r}; choose from {', '.join(RECIPES)}")
     r = RECIPES[recipe] if isinstance(recipe, str) else recipe
+    if r.run is not None:
+        return r.run(r, epochs=epochs, data=data, device=device, out_dir=out_dir, resume=resume, progress=progress,
+                     seed=seed, max_steps=max_steps, extractor=extractor)
     name = r.name
     cfg = replace(r.train, device=device, progress=progress,
                   **({"epochs": epochs} if epochs else {}), **({"seed": seed} if seed is not None else {}),

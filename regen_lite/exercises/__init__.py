@@ -9,3 +9,11 @@ pass/fail with a hint (see checking.py).
 from regen_lite.exercises.checking import Check, CheckResult  # noqa: F401
 
 # one module per notebook, each with an __all__ of its check_* functions
+from regen_lite.exercises.nb00_paradigm import *  # noqa: F401,F403
+from regen_lite.exercises.nb01_explicit import *  # noqa: F401,F403
+from regen_lite.exercises.nb02_autoencoders import *  # noqa: F401,F403
+from regen_lite.exercises.nb03_quantization import *  # noqa: F401,F403
+from regen_lite.exercises.nb04_diffusion import *  # noqa: F401,F403
+from regen_lite.exercises.nb05_two_stage import *  # noqa: F401,F403
+from regen_lite.exercises.nb06_comparison import *  # noqa: F401,F403
+from regen_lite.exercises.nb07_tradeoffs import *  # noqa: F401,F403

@@ -70,6 +70,19 @@ def kl_standard_normal(mu, logvar):
     return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).flatten(1).sum(1)
 
 
+def kl_monte_carlo(mu, logvar, n_samples: int, generator=None):
+    """KL(q || N(0, I)) estimated as E_q[log q(z) - log p(z)] with n_samples draws z = mu + sigma * eps:
+    (B, C, H, W) -> (B,). Unbiased; its standard error falls as 1 / sqrt(n_samples).
+
+    eps is drawn as torch.randn((n_samples, *mu.shape)), so a seeded generator fixes the estimate.
+    log q(z) - log p(z) = 1/2 (z^2 - eps^2 - log sigma^2)  (the log(2 pi) terms cancel).
+    """
+    eps = torch.randn((n_samples, *mu.shape), generator=generator, device=mu.device, dtype=mu.dtype)
+    z = mu + torch.exp(0.5 * logvar) * eps                          # (S, B, C, H, W)
+    log_ratio = 0.5 * (z.pow(2) - eps.pow(2) - logvar)              # log q(z) - log p(z), per dimension
+    return log_ratio.flatten(2).sum(2).mean(0)                      # sum over dims, mean over samples
+
+
 @register_model
 class VAE(nn.Module):
     Config = VAEConfig
