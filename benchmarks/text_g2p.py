@@ -14,6 +14,7 @@ Prints and writes benchmarks/results/text_g2p.md and .csv:
 from __future__ import annotations
 
 import csv
+import os
 import sys
 import time
 from pathlib import Path
@@ -42,6 +43,7 @@ def timed(fn, *a, **kw):
 
 def main() -> None:
     torch.set_num_threads(min(2, torch.get_num_threads()))
+    load_start = os.getloadavg()[0]
     g2p, g2p_info = load_checkpoint(weights_dir() / "g2p", expect="Seq2Seq")
     p2g, p2g_info = load_checkpoint(weights_dir() / "p2g", expect="Seq2Seq")
     lex = load_lexicon()
@@ -111,7 +113,8 @@ def main() -> None:
         f"bucket is 95-99 (never seen in training); mixed = those + {len(mixed) - len(held):,} training words. "
         f"Models: `g2p` ({g2p_info['params']:,} parameters, {g2p_info['steps']} steps, {g2p_info['cpu_seconds']} CPU-s) "
         f"and `p2g` ({p2g_info['params']:,} parameters, {p2g_info['steps']} steps, {p2g_info['cpu_seconds']} CPU-s). "
-        f"torch {torch.__version__}, {torch.get_num_threads()} threads, CPU. PER/LER = edit distance / reference "
+        f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), CPU; load average {load_start:.1f} at the start "
+        f"and {os.getloadavg()[0]:.1f} at the end (a 2-core machine shared with other jobs inflates ms/word). PER/LER = edit distance / reference "
         "length; WER = fraction of words not exactly right; homophone = P2G wrote a *different* dictionary word "
         "with the same pronunciation; valid = exact + homophone. Regenerate: `python benchmarks/text_g2p.py`.",
         "",
