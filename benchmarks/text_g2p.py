@@ -6,7 +6,8 @@ Prints and writes benchmarks/results/text_g2p.md and .csv:
   * G2P (Y -> Y'): the learned fallback alone on held-out words (PER, WER), and dictionary + fallback on
     a mixed list (half dictionary words, half held-out), against the dictionary alone;
   * P2G (Y' -> Y): letter and word error rates on held-out words, from the dictionary's phonemes
-    (oracle Y') and from the learned G2P's phonemes (predicted Y'), greedy and beam search;
+    (oracle Y') and from the learned G2P's phonemes (predicted Y'), greedy and beam search; and the
+    dictionary's spellings ranked by P2G (the renderer of the `g2p` extractor), on held-out and mixed;
   * homophones, the one-to-many problem: how often P2G's spelling is a *different* real spelling of the
     same sound (wrong by WER, right as regeneration), and how often the 5-best list holds the word.
 """
@@ -27,10 +28,11 @@ from regen_lite.checkpoints import load_checkpoint, weights_dir  # noqa: E402
 from regen_lite.extractors.text import P2GRenderer, evaluate_mixed, mixed_word_list  # noqa: E402
 from regen_lite.seq2seq import translate  # noqa: E402
 from regen_lite.text import (g2p_scores, homophone_analysis, homophone_groups, load_lexicon, p2g_scores,  # noqa: E402
-                             spellings_of, word_list)
+                             split_of, spellings_of, word_list)
 
 OUT = Path(__file__).resolve().parent / "results"
 ORACLE = "oracle Y' (dictionary)"
+PREDICTED = "predicted Y' (learned G2P, beam 4)"
 EXAMPLES = [["R", "AY", "T"], ["N", "OW"], ["T", "UW"], ["S", "IY"], ["F", "L", "AW", "ER"], ["DH", "EH", "R"],
             ["B", "EH", "R"], ["N", "AY", "T"], ["W", "UH", "D"], ["P", "IY", "S"]]
 
@@ -75,18 +77,28 @@ def main() -> None:
 
     # ---- P2G: Y' -> Y, from oracle and from predicted phonemes
     homophones = {}
-    for source, phones in ((ORACLE, oracle), ("predicted Y' (learned G2P, beam 4)", predicted[4])):
+    for source, phones in ((ORACLE, oracle), (PREDICTED, predicted[4])):
         for beam in (1, 4):
             sp, s = timed(translate, p2g, phones, beam=beam)
             spellings = ["".join(x) for x in sp]
             sc = p2g_scores(spellings, held)
             h = homophone_analysis(spellings, held, oracle)    # valid = a real spelling of the word's sound
-            row("P2G", source, "greedy" if beam == 1 else f"beam {beam}", "held-out", len(held), s,
+            row("P2G", f"P2G alone, {source}", "greedy" if beam == 1 else f"beam {beam}", "held-out", len(held), s,
                 ler=sc["ler"], wer=sc["wer"], homophone=h["homophone"], valid=h["valid"])
             homophones[(source, beam)] = h
     nb, s = timed(P2GRenderer(p2g).nbest, oracle, 5)
     in5 = sum(w in {x for x, _ in r} for w, r in zip(held, nb)) / len(held)
-    row("P2G", ORACLE, "beam 5: word among the 5 best", "held-out", len(held), s, wer=1 - in5)
+    row("P2G", f"P2G alone, {ORACLE}", "beam 5: word among the 5 best", "held-out", len(held), s, wer=1 - in5)
+    # the mirror of G2P's dictionary + fallback: the dictionary's spellings of a sound, ranked by P2G
+    for words_name, words in (("held-out", held), ("mixed", mixed)):
+        phones = [list(lex[w][0]) for w in words]
+        for lexicon in ([None, "train"] if words_name == "mixed" else ["train"]):
+            out, s = timed(P2GRenderer(p2g, beam=4, lexicon=lexicon).spell, phones)
+            spellings = [o["spelling"] for o in out]
+            sc, h = p2g_scores(spellings, words), homophone_analysis(spellings, words, phones)
+            name = "dictionary (train words) + P2G" if lexicon else "P2G alone"
+            row("P2G", f"{name}, {ORACLE}", "beam 4", words_name, len(words), s,
+                ler=sc["ler"], wer=sc["wer"], homophone=h["homophone"], valid=h["valid"])
 
     # ---- homophones in the dictionary
     groups = homophone_groups()
@@ -128,8 +140,8 @@ def main() -> None:
         "",
         "## Homophones: the one-to-many problem",
         "",
-        f"{len(groups):,} pronunciations are shared by two or more letters-only words; {pct(with_homophone)} of "
-        f"those words have a homophone (many are names: 'L AO R IY' is spelled 14 ways). {pct(amb)} of the held-out "
+        f"{len(groups):,} pronunciations are shared by two or more letters-only words, and {pct(with_homophone)} of "
+        f"the dictionary's letters-only words have at least one homophone (many are names: 'L AO R IY' is spelled 14 ways). {pct(amb)} of the held-out "
         "words sound like at least one other dictionary word, so no P2G can spell all of them from sound alone. "
         f"With beam search on oracle phonemes, P2G's spelling is another real spelling of the same sound for "
         f"{pct(homophones[(ORACLE, 4)]['homophone'])} of held-out words "
@@ -141,6 +153,9 @@ def main() -> None:
     for ph, nbest_row in zip(EXAMPLES, examples):
         lines.append(f"| {' '.join(ph)} | {', '.join(spellings_of(ph))} | "
                      + ", ".join(f"{s} ({p:.2f})" for s, p in nbest_row) + " |")
+    seen = sorted({w for ph in EXAMPLES for w in spellings_of(ph) if split_of(w) == "train"})
+    lines += ["", f"P2G saw {len(seen)} of these spellings in training ({', '.join(seen)}): the 5-best lists show "
+              "how it shares probability among spellings of one sound, knowing nothing of how common each word is."]
     (OUT / "text_g2p.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

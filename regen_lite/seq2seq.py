@@ -164,6 +164,12 @@ class Seq2Seq(nn.Module):
             y = blk(y, memory, src_ok)
         return self.head(self.ln_dec(y))
 
+    def log_probs(self, tgt_in: torch.Tensor, memory: torch.Tensor, src_ok: torch.Tensor) -> torch.Tensor:
+        """log p(y_{t+1} | y_{<=t}, x) over the real outputs (symbols and </s>; <pad> and <s> are never
+        predicted), (B, Lt, V): what the decoders search and sequence_log_prob sums."""
+        never = torch.tensor([PAD, BOS], device=tgt_in.device)
+        return self.decode(tgt_in, memory, src_ok).index_fill(-1, never, float("-inf")).log_softmax(-1)
+
     def forward(self, src: torch.Tensor, tgt: torch.Tensor):
         """Teacher forcing. src (B, Ls), tgt (B, Lt) framed by <s> .. </s>. Returns (logits, loss, stats)."""
         src = src[:, : int((src != PAD).sum(1).max())]              # drop all-PAD columns of this batch
@@ -203,7 +209,7 @@ def greedy_decode(model: Seq2Seq, src: torch.Tensor, max_len: int | None = None)
     ys = torch.full((src.shape[0], 1), BOS, dtype=torch.long, device=src.device)
     done = torch.zeros(src.shape[0], dtype=torch.bool, device=src.device)
     for _ in range(max_len):
-        nxt = model.decode(ys, memory, src_ok)[:, -1].argmax(-1)
+        nxt = model.log_probs(ys, memory, src_ok)[:, -1].argmax(-1)
         nxt = torch.where(done, torch.full_like(nxt, PAD), nxt)     # finished rows only pad
         ys = torch.cat([ys, nxt[:, None]], dim=1)
         done |= nxt == EOS
@@ -226,7 +232,7 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, k: int = 4, max_len: int | No
     scores[:, 0] = 0.0                     # all k beams start as the same <s>: keep only one alive
     done = torch.zeros(B * k, dtype=torch.bool, device=src.device)
     for _ in range(max_len):
-        logp = model.decode(ys, memory, src_ok)[:, -1].log_softmax(-1)               # (B*k, V)
+        logp = model.log_probs(ys, memory, src_ok)[:, -1]                            # (B*k, V)
         V = logp.shape[-1]
         # a finished beam can only be extended by PAD, at no cost, so it keeps its score
         logp = torch.where(done[:, None], torch.full_like(logp, float("-inf")), logp)
@@ -240,6 +246,19 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, k: int = 4, max_len: int | No
         if done.all():
             break
     return ys[:, 1:].view(B, k, -1), scores
+
+
+@torch.no_grad()
+def sequence_log_prob(model: Seq2Seq, srcs: Sequence[Sequence[str]], tgts: Sequence[Sequence[str]]) -> torch.Tensor:
+    """log p(y | x) = sum_t log p(y_{t+1} | y_{<=t}, x) of given outputs (</s> included), by teacher
+    forcing: how the model scores candidates it did not generate itself. Returns (N,)."""
+    device = next(model.parameters()).device
+    src, tgt = model.encode_src(srcs).to(device), model.encode_tgt(tgts).to(device)
+    memory, src_ok = model.encode(src)
+    logp = model.log_probs(tgt[:, :-1], memory, src_ok)                              # (N, Lt - 1, V)
+    target = tgt[:, 1:]
+    picked = logp.gather(2, target[..., None])[..., 0]                              # (N, Lt - 1)
+    return torch.where(target != PAD, picked, 0.0).sum(1).cpu()                     # PAD after </s>: not scored
 
 
 def translate(model: Seq2Seq, seqs: Sequence[Sequence[str]], beam: int = 1, batch_size: int = 512) -> list[list[str]]:

@@ -11,12 +11,12 @@ messages for a user), and the metrics: edit distance, phoneme/letter error rate,
 and the homophone groups that make P2G one-to-many.
 
 Stress digits: CMUdict marks vowels with lexical stress (AH0, AH1, AH2). We drop them and keep the
-39 base phonemes (as the CMU Sphinx recogniser's dictionary does), because
-  * stress is not written in English spelling, so a letters -> phonemes model must guess it from
-    nothing; with stress, most G2P errors are stress errors, which hide the segmental ones;
-  * a recogniser's acoustic units are the 39 phonemes, so this is the Y' that speech gives us;
-  * two words are homophones when they *sound* the same; "PERmit"/"perMIT" differ only in stress.
-Pass keep_stress=True to keep them (69 symbols) and see the difference.
+39 base phonemes, because
+  * stress is not written in English spelling: a letters -> phonemes model would have to guess it
+    from the spelling alone, and its stress guesses would mix with the errors on the sounds themselves;
+  * 39 symbols instead of 69 keep Y' and the two small models smaller;
+  * homophones are words that *sound* the same, and the one-to-many point is about the sounds.
+load_lexicon(keep_stress=True) keeps them (69 symbols), for a look at what is dropped.
 """
 
 from __future__ import annotations
@@ -271,14 +271,16 @@ def p2g_scores(spellings: Sequence[str], words: Sequence[str]) -> dict:
     return {"ler": error_rate(spellings, words), "wer": word_error_rate(spellings, words), "n": len(words)}
 
 
-@lru_cache(maxsize=2)
-def _spellings(keep_stress: bool = False) -> dict[tuple[str, ...], tuple[str, ...]]:
-    """pronunciation -> every letters-only word that has it (the inverse dictionary), sorted."""
+@lru_cache(maxsize=4)
+def inverse_lexicon(split: str | None = None, keep_stress: bool = False) -> dict[tuple[str, ...], tuple[str, ...]]:
+    """pronunciation -> every letters-only word that has it, sorted: over the whole dictionary
+    (split=None) or over one split's words (split="train": what a model may know without peeking)."""
+    words = word_list(split, keep_stress) if split else [w for w in load_lexicon(keep_stress) if _WORD.fullmatch(w)]
+    lex = load_lexicon(keep_stress)
     spell: dict[tuple[str, ...], list[str]] = {}
-    for w, prons in load_lexicon(keep_stress).items():
-        if _WORD.fullmatch(w):
-            for p in prons:
-                spell.setdefault(p, []).append(w)
+    for w in words:
+        for p in lex[w]:
+            spell.setdefault(p, []).append(w)
     return {p: tuple(sorted(ws)) for p, ws in spell.items()}
 
 
@@ -286,12 +288,12 @@ def homophone_groups(min_size: int = 2, keep_stress: bool = False) -> dict[tuple
     """pronunciation -> the letters-only words that have it, for every pronunciation shared by at least
     `min_size` words, e.g. ("R", "AY", "T") -> ("reit", "right", "rite", "wright", "write"). Every listed
     pronunciation of a word counts ("read" is in the "R EH D" group with "red")."""
-    return {p: ws for p, ws in _spellings(keep_stress).items() if len(ws) >= min_size}
+    return {p: ws for p, ws in inverse_lexicon(None, keep_stress).items() if len(ws) >= min_size}
 
 
 def spellings_of(phones: Sequence[str]) -> tuple[str, ...]:
     """Every dictionary spelling of a pronunciation: ("N", "OW") -> ("know", "no", "noh", ...)."""
-    return _spellings().get(tuple(phones), ())
+    return inverse_lexicon().get(tuple(phones), ())
 
 
 def homophone_analysis(spellings: Sequence[str], words: Sequence[str], phones: Sequence[Sequence[str]]) -> dict:

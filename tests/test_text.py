@@ -10,9 +10,9 @@ from torchmetrics.functional.text import char_error_rate, word_error_rate as tm_
 
 from regen_lite.checkpoints import load_checkpoint, save_checkpoint, weights_dir
 from regen_lite.core import Regenerator, get_extractor, list_extractors
-from regen_lite.extractors.text import (G2P, build_seq2seq, evaluate_g2p, evaluate_text_model, mixed_word_list,
-                                        regenerate_text, training_pairs)
-from regen_lite.seq2seq import BOS, EOS, PAD, beam_search, greedy_decode, nbest, translate
+from regen_lite.extractors.text import (G2P, P2GRenderer, build_seq2seq, evaluate_g2p, evaluate_text_model,
+                                        mixed_word_list, regenerate_text, training_pairs)
+from regen_lite.seq2seq import BOS, EOS, PAD, beam_search, greedy_decode, nbest, sequence_log_prob, translate
 from regen_lite.text import (ARPABET, ARPABET_EXAMPLES, MAX_WORD_LEN, MAX_WORDS, TextError, edit_distance, error_rate,
                              g2p_scores, homophone_analysis, homophone_groups, lexicon_hash, load_lexicon, parse_phonemes,
                              parse_text, split_of, spellings_of, strip_stress, word_error_rate, word_list)
@@ -183,6 +183,8 @@ def test_loss_falls_when_overfitting_one_batch():
 
 def test_beam_search_scores_are_sorted_log_probs_and_k1_is_greedy():
     m = tiny("p2g")
+    with torch.no_grad():
+        m.head.bias[EOS] += 0.5          # an untrained model rarely says </s>: make some beams finish
     src = m.encode_src([["K", "AE", "T"], ["R", "AY", "T"], ["HH", "AW", "S"]])
     ids, scores = beam_search(m, src, k=4, max_len=8)
     assert ids.shape[:2] == (3, 4) and (scores[:, :-1] >= scores[:, 1:] - 1e-6).all()
@@ -193,9 +195,22 @@ def test_beam_search_scores_are_sorted_log_probs_and_k1_is_greedy():
             row = ids[b, j].tolist()
             seq = row[: row.index(EOS) + 1] if EOS in row else row
             tgt = torch.tensor([[BOS] + seq])
-            logp = m.decode(tgt[:, :-1], memory[b:b + 1], ok[b:b + 1]).log_softmax(-1)[0]
+            logits = m.decode(tgt[:, :-1], memory[b:b + 1], ok[b:b + 1])[0]
+            logits[:, [PAD, BOS]] = float("-inf")                   # outputs are symbols or </s>
+            logp = logits.log_softmax(-1)
             total = logp.gather(1, tgt[0, 1:, None]).sum()
             assert total.item() == pytest.approx(scores[b, j].item(), abs=1e-4)
+    # teacher-forced scoring of given outputs: a finished beam's score is its log p (with </s>), and
+    # scoring in a padded batch gives the same numbers as one at a time
+    finished = [(b, j) for b in range(3) for j in range(4) if EOS in ids[b, j].tolist()]
+    srcs = [[["K", "AE", "T"], ["R", "AY", "T"], ["HH", "AW", "S"]][b] for b, _ in finished]
+    tgts = [m.decode_tgt(ids[b, j][None])[0] for b, j in finished]
+    assert 0 < len(finished) < 12                    # some beams ended with </s>, some ran to max_len
+    assert torch.allclose(sequence_log_prob(m, srcs, tgts), torch.stack([scores[b, j] for b, j in finished]), atol=1e-4)
+    pair = sequence_log_prob(m, [["K", "AE", "T"], ["K", "AE", "T", "S"]], [list("cat"), list("kattes")])
+    alone = torch.cat([sequence_log_prob(m, [["K", "AE", "T"]], [list("cat")]),
+                       sequence_log_prob(m, [["K", "AE", "T", "S"]], [list("kattes")])])
+    assert torch.allclose(pair, alone, atol=1e-5) and (pair < 0).all()
     assert translate(m, [[], ["K"], []])[0] == [] and nbest(m, [[]], k=2) == [[]]   # empty in, empty out
     g = greedy_decode(m, src, max_len=8)
     k1, _ = beam_search(m, src, k=1, max_len=8)
@@ -245,6 +260,24 @@ def test_g2p_dictionary_hits_are_exact_without_trained_weights():
         G2P(lexicon="nope", model=tiny(), with_renderer=False)
 
 
+def test_p2g_renderer_with_a_dictionary_only_picks_its_spellings():
+    """With a dictionary, a known sound is spelled by one of the dictionary's words for it (whichever the
+    model scores highest); with the training words only, a held-out word can come back only as a
+    training homophone or as the model's own guess, never as itself."""
+    m = tiny("p2g")
+    full, train = P2GRenderer(m, lexicon="full"), P2GRenderer(m, lexicon="train")
+    out = full.spell([["R", "AY", "T"], ["K", "AE", "T"]])
+    assert out[0]["spelling"] in spellings_of(["R", "AY", "T"]) and out[1]["spelling"] in spellings_of(["K", "AE", "T"])
+    assert {o["source"] for o in out} == {"dictionary"}
+    lex, train_words = load_lexicon(), set(word_list("train"))
+    held = [w for w in word_list("test")[:40]]
+    for w, o in zip(held, train.spell([lex[w][0] for w in held])):
+        assert o["spelling"] != w or o["source"] == "model"
+        assert o["source"] == "model" or o["spelling"] in train_words
+    with pytest.raises(ValueError, match="lexicon must be"):
+        P2GRenderer(m, lexicon="test")
+
+
 def test_describe_counts_bits_of_variable_length_sequences():
     d = G2P(model=tiny(), p2g_model=tiny("p2g")).describe()
     assert d["modality"] == "text" and d["layout"] == "sequence" and d["discrete"] and d["shape"] == ["L'"]
@@ -258,16 +291,20 @@ def test_describe_counts_bits_of_variable_length_sequences():
 @needs_weights
 def test_known_words_and_round_trip_with_shipped_weights():
     ext = get_extractor("g2p")
-    words = ["cat", "house", "water", "computer", "table", "garden", "music", "teacher", "school", "mother"]
+    words = ["the", "cat", "dog", "house", "water", "computer", "table", "garden", "music", "school", "mother"]
     phones, spellings = Regenerator(ext).reconstruct(words)
-    assert phones[0] == ["K", "AE", "T"]
+    assert phones[:2] == [["DH", "AH"], ["K", "AE", "T"]]
     assert spellings == words                              # measured: these common words round-trip exactly
-    # ... others come back as another spelling of the same sound (phone -> fone), or as a plausible
-    # non-word (dog -> dogg: CMUdict is full of names, and P2G knows no word frequencies), with the
-    # word itself close behind in the n-best list: the one-to-many problem of rendering
-    _, spellings = Regenerator(ext).reconstruct(["phone", "dog"])
-    assert spellings[0] in spellings_of(["F", "OW", "N"])
-    assert "dog" in [s for s, _ in ext.renderer.nbest([["D", "AO", "G"]], 3)[0]]
+    # phone -> F OW N -> fone: another dictionary spelling of the same sound (one-to-many)
+    assert ext.renderer.spell([["F", "OW", "N"]])[0] == {"phonemes": ["F", "OW", "N"], "spelling": "fone",
+                                                          "source": "dictionary"}
+    # the learned models alone: P2G writes plausible non-words (the -> thee, dog -> dogg: CMUdict is full
+    # of names, and P2G knows no word frequencies), with the word itself close behind in its n-best list
+    neural = get_extractor("g2p_neural")
+    assert neural.renderer.lexicon is None and neural.render([["D", "AO", "G"]]) == ["dogg"]
+    assert "dog" in [s for s, _ in neural.renderer.nbest([["D", "AO", "G"]], 3)[0]]
+    # a sound no dictionary word has goes to P2G's beam search
+    assert ext.renderer.spell([["Z", "AO", "R", "P", "T", "AE", "S", "T", "IH", "K"]])[0]["source"] == "model"
     rt = regenerate_text("I need to write the right rite.", extractor=ext)
     right = rt["rows"][5]
     assert right["phonemes"] == ["R", "AY", "T"] and right["valid"]

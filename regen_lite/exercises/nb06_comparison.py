@@ -9,12 +9,11 @@ Tr(sqrt(S1 S2)), precision for recall, rounding up a sample that does not fit in
 
 from __future__ import annotations
 
-import math
 import numbers
 
 import torch
 
-from regen_lite.comparison import per_class_accuracy, samples_in_budget
+from regen_lite.comparison import samples_in_budget
 from regen_lite.exercises.checking import Check, CheckResult
 
 __all__ = ["check_frechet_gaussian", "check_per_class_accuracy", "check_samples_in_budget"]

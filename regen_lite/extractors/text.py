@@ -2,11 +2,13 @@
 
     extract  Y  -> Y'   G2P: look the word up in the CMU Pronouncing Dictionary; a small learned
                         letters -> phonemes model (seq2seq.py) guesses the words it does not hold
-    render   Y' -> Y    P2G: a small phonemes -> letters model trained on the same dictionary
+    render   Y' -> Y    P2G: the dictionary's spellings of that sound, ranked by a small learned
+                        phonemes -> letters model, which also spells the sounds no word has
 
 A recogniser would predict Y' from audio (the prior X -> Y'); here we study the two text stages.
-Rendering is one-to-many: "R AY T" has four spellings, so P2G can be right as regeneration
-(a real spelling of that sound) and still wrong by word error rate; see text.homophone_analysis.
+Rendering is one-to-many: "R AY T" is right, write, rite or wright, so P2G can be right as
+regeneration (a real spelling of that sound) and still wrong by word error rate; see
+text.homophone_analysis. The `g2p_neural` extractor uses the two learned models alone.
 
 How the Extractor interface fits variable-length symbol sequences
 -----------------------------------------------------------------
@@ -38,9 +40,9 @@ import torch
 
 from ..checkpoints import load_checkpoint, save_checkpoint, weights_dir
 from ..core import Extractor, Renderer, register_extractor
-from ..seq2seq import Seq2Seq, Seq2SeqConfig, nbest, translate
-from ..text import (ARPABET, LETTERS, TextError, g2p_scores, homophone_analysis, lexicon_hash, load_lexicon,
-                    p2g_scores, parse_text, word_list)
+from ..seq2seq import Seq2Seq, Seq2SeqConfig, nbest, sequence_log_prob, translate
+from ..text import (ARPABET, LETTERS, TextError, g2p_scores, homophone_analysis, inverse_lexicon, lexicon_hash,
+                    load_lexicon, p2g_scores, parse_text, word_list)
 
 
 def _words(y) -> list[str]:
@@ -77,13 +79,39 @@ def _load(name: str, path=None) -> Seq2Seq:
 # ---------------------------------------------------------------------------------------
 
 class P2GRenderer(Renderer):
-    """Y' -> Y: phoneme lists -> spellings, by the P2G seq2seq (beam search, 4 beams by default)."""
+    """Y' -> Y: phoneme lists -> spellings.
 
-    def __init__(self, model: Seq2Seq, beam: int = 4):
-        self.model, self.beam = model, beam
+    lexicon=None: the P2G seq2seq alone (beam search, 4 beams by default).
+    lexicon="full" | "train": the mirror of the G2P extractor. When the dictionary (whole, or training
+    words only) lists spellings for a pronunciation, choose among them the one the model finds most
+    probable, log p(spelling | phonemes) by teacher forcing: the dictionary says which words sound like
+    this, the model breaks the tie. Pronunciations it does not list go to the model's beam search.
+    Decoding is deterministic; `generator` is accepted for the interface and unused.
+    """
+
+    def __init__(self, model: Seq2Seq, beam: int = 4, lexicon: str | None = None):
+        if lexicon not in (None, "full", "train"):
+            raise ValueError(f"lexicon must be None, 'full' or 'train', not {lexicon!r}")
+        self.model, self.beam, self.lexicon = model, beam, lexicon
+
+    def spell(self, y_prime: Sequence[Sequence[str]]) -> list[dict]:
+        """One dict per pronunciation: {"phonemes", "spelling", "source": "dictionary" | "model"}."""
+        phones = [tuple(p) for p in y_prime]
+        inverse = inverse_lexicon(None if self.lexicon == "full" else "train") if self.lexicon else {}
+        # the dictionary's candidates, all scored by the model in one batch
+        pairs = [(p, w) for p in dict.fromkeys(phones) if p in inverse for w in inverse[p]]
+        scores = sequence_log_prob(self.model, [list(p) for p, _ in pairs], [list(w) for _, w in pairs]) if pairs else []
+        best: dict[tuple[str, ...], tuple[float, str]] = {}
+        for (p, w), sc in zip(pairs, list(scores)):
+            if p not in best or float(sc) > best[p][0]:
+                best[p] = (float(sc), w)
+        unknown = [p for p in dict.fromkeys(phones) if p not in best]
+        guessed = dict(zip(unknown, translate(self.model, [list(p) for p in unknown], beam=self.beam)))
+        return [{"phonemes": list(p), "spelling": best[p][1] if p in best else "".join(guessed[p]),
+                 "source": "dictionary" if p in best else "model"} for p in phones]
 
     def render(self, y_prime: Sequence[Sequence[str]], *, generator=None) -> list[str]:
-        return ["".join(s) for s in translate(self.model, [list(p) for p in y_prime], beam=self.beam)]
+        return [r["spelling"] for r in self.spell(y_prime)]
 
     def nbest(self, y_prime: Sequence[Sequence[str]], k: int = 5) -> list[list[tuple[str, float]]]:
         """The k most probable spellings of each pronunciation, with p(spelling | phonemes)."""
@@ -94,7 +122,8 @@ class G2P(Extractor):
     """Y' = the ARPAbet pronunciation of each word (39 phonemes, stress dropped; see text.py).
 
     use_dictionary=True: CMUdict's main pronunciation when the word is in `lexicon`, else the learned
-    G2P model's guess. use_dictionary=False: the learned model alone (to measure it).
+    G2P model's guess; the renderer mirrors it (the dictionary's spellings of a sound, ranked by P2G).
+    use_dictionary=False: the learned models alone, both ways (to measure them).
     lexicon: "full" (the whole dictionary, what a user wants) or "train" (training words only, so
     held-out words go to the model: how the combination is measured).
     """
@@ -113,7 +142,8 @@ class G2P(Extractor):
         self.model = model if model is not None else _load("g2p", path)
         self.renderer = None                  # with_renderer=False: extraction only (no P2G weights needed)
         if with_renderer:
-            self.renderer = P2GRenderer(p2g_model if p2g_model is not None else _load("p2g", p2g_path))
+            self.renderer = P2GRenderer(p2g_model if p2g_model is not None else _load("p2g", p2g_path),
+                                        lexicon=lexicon if use_dictionary else None)
         lex = load_lexicon()
         self.lexicon = lex if lexicon == "full" else {w: lex[w] for w in word_list("train")}
 
@@ -151,8 +181,9 @@ class G2P(Extractor):
                 "bits": bits, "compression": y_bits / bits, "mean_letters": letters, "notes": self.notes()}
 
     def notes(self) -> str:
-        how = ("CMU Pronouncing Dictionary lookup; a learned letters->phonemes model for unknown words"
-               if self.use_dictionary else "the learned letters->phonemes model alone (no dictionary)")
+        how = ("CMU Pronouncing Dictionary lookup, a learned letters->phonemes model for unknown words; "
+               "rendered by the dictionary's spellings ranked by P2G, P2G alone for unknown sounds"
+               if self.use_dictionary else "the learned letters->phonemes and phonemes->letters models alone (no dictionary)")
         return f"{how}; 39 ARPAbet phonemes (stress dropped); sizes are means per held-out word"
 
 
@@ -279,8 +310,9 @@ def run_text_recipe(recipe, *, epochs=None, data="full", device="auto", out_dir=
 def regenerate_text(text, extractor: G2P | None = None, k: int = 5) -> dict:
     """Y -> Y' -> Y for typed text. Raises TextError (a ValueError) with a message for a user.
 
-    Returns {"words", "phonemes" (one list per word), "spellings" (P2G's best), "rows" (one dict per
-    word: word, phonemes, source, spelling, nbest [(spelling, p), ...], homophones, exact, valid),
+    Returns {"words", "phonemes" (one list per word), "spellings" (the renderer's), "rows" (one dict per
+    word: word, phonemes, source ("dictionary" | "model"), spelling, spelling_source, nbest (P2G's k best
+    [(spelling, p), ...]), homophones (the dictionary's spellings of that sound), exact, valid),
     "phoneme_text" ("DH AH | K AE T"), "spelling_text", "ler", "wer", "notices"}.
     """
     from ..core import get_extractor
@@ -291,10 +323,10 @@ def regenerate_text(text, extractor: G2P | None = None, k: int = 5) -> dict:
     if ext.renderer is None:
         raise ValueError("this G2P extractor was built with_renderer=False; it cannot spell phonemes back")
     rows = ext.pronounce(parsed.words)
-    best = ext.renderer.nbest([r["phonemes"] for r in rows], k)
-    for r, nb in zip(rows, best):
-        r["nbest"] = nb
-        r["spelling"] = nb[0][0] if nb else ""
+    phones = [r["phonemes"] for r in rows]
+    for r, spelled, nb in zip(rows, ext.renderer.spell(phones), ext.renderer.nbest(phones, k)):
+        r["nbest"] = nb                                       # the model's k best, whatever the dictionary says
+        r["spelling"], r["spelling_source"] = spelled["spelling"], spelled["source"]
         r["homophones"] = list(spellings_of(r["phonemes"]))
         r["exact"] = r["spelling"] == r["word"]
         r["valid"] = r["exact"] or r["spelling"] in r["homophones"]
