@@ -1,0 +1,144 @@
+"""The "Speech" tab: a wave Y (shipped clip, upload or microphone) -> spectrogram-like Y' -> render(Y'),
+along the four paths of regen_lite.extractors.audio.SPEECH_PATHS, plus all paths at once.
+Logic in app/speech_views.py."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from app import speech_views as sv
+from app.tabs.base import AppContext, AppTab, BuiltTab
+from app.url_state import UrlField, one_of
+
+EXPLANATION = """
+**What you are looking at.** Y is a short recording of speech: a wave of 16,000 numbers per second.
+The extractor turns it into Y', a time-frequency picture with one column every 8 ms:
+the magnitude spectrogram |STFT| (phase dropped), a log-mel spectrogram (frequencies pooled into 80 bands)
+or 20 MFCCs (only the smooth spectral envelope). render(Y') undoes what it can (a pseudo-inverse, or a small
+network trained on the clips without labels) and guesses the missing phase with Griffin-Lim.
+Listen to both players and compare the two spectrograms. The table says how big Y' is per second of audio
+(compression: how many times smaller than 16-bit audio; below 1x Y' is bigger) and what survived:
+**LSD** (log-spectral distance, every frequency bin) and **MCD** (mel-cepstral distortion, the envelope),
+both in dB, lower is better; **voiced frames that keep their pitch** (pYIN on Y and on render(Y')).
+Try MFCC: the words stay, the pitch goes. *Learn more:* `notebooks/08_speech.ipynb`.
+"""
+
+EMPTY_NOTES = "Pick a shipped clip, upload an audio file or record one to start."
+
+
+def build(ctx: AppContext) -> BuiltTab:
+    choices = sv.clip_choices()
+    clip_names = [value for _, value in choices]
+    path_names = list(sv.SPEECH_PATHS)
+    # the learned renderer's weights and librosa load on the first request, not while the app starts
+    paths = lambda: ctx.shared("speech_paths", sv.load_paths)   # noqa: E731
+
+    def input_wave(upload: str | None, clip: str | None) -> sv.SpeechInput:
+        try:
+            audio = sv.load_input(upload, clip)
+        except sv.AudioError as e:
+            message = str(e).rstrip(".") + "."
+            if message.startswith(("the ", "there ")):       # a sentence, not a file name: capitalise it
+                message = message[0].upper() + message[1:]
+            if upload:
+                message += " Pick a shipped clip or upload another file."
+            raise gr.Error(message, title="Cannot use this audio", print_exception=False) from e
+        if audio.notes:
+            gr.Info("; ".join(audio.notes).capitalize() + ".", title="Input adjusted")
+        return audio
+
+    def chosen_path(path: str | None):
+        available = paths().available
+        if path not in available:
+            reason = paths().unavailable.get(path, f"choose one of: {', '.join(path_names)}")
+            raise gr.Error(f"Path {path!r} is not available: {reason}", title="Unknown path", print_exception=False)
+        return available[path]
+
+    def run_inspect(upload: str | None, clip: str | None, path: str | None):
+        """Y -> Y' -> render(Y') for the uploaded / recorded file if any, else the shipped clip."""
+        extractor = chosen_path(path)
+        audio = input_wave(upload, clip)
+        try:
+            r = sv.inspect(path, extractor, audio.wave)
+        except Exception as e:   # a failing model must not leave a bare "Error"
+            raise gr.Error(f"{path} failed on this audio: {type(e).__name__}: {e}") from e
+        notes = [f"**Input:** {audio.source}"] + [f"- {n}" for n in audio.notes]
+        lost = sv.pitch_note(r.metrics)
+        if lost:
+            notes.append(f"\n**Pitch lost.** {lost}")
+        return r.y_audio, r.y_spec, r.y_prime, r.y_hat_audio, r.y_hat_spec, r.table, "\n".join(notes)
+
+    def run_compare_all(upload: str | None, clip: str | None):
+        """Every path on the same input: one rendered wave per path and one table."""
+        audio = input_wave(upload, clip)
+        try:
+            waves, rows = sv.compare_all(paths(), audio.wave)
+        except Exception as e:
+            raise gr.Error(f"Comparing speech paths failed: {type(e).__name__}: {e}") from e
+        return *[waves.get(name) for name in path_names], rows
+
+    def show_once(shown: bool, upload: str | None, clip: str | None, path: str | None):
+        """The first time the tab opens (or a link opens it), show the selected clip; later visits keep the view."""
+        if shown:
+            return (True,) + (gr.update(),) * len(outputs)
+        return (True,) + run_inspect(upload, clip, path)
+
+    gr.Markdown(EXPLANATION)
+    with gr.Row():
+        with gr.Column(scale=1, min_width=320):
+            clip = gr.Dropdown(choices, value=clip_names[0], label="Shipped clip (name · espeak-ng voice · transcript)",
+                               elem_id="speech_clip")
+            upload = gr.Audio(sources=["upload", "microphone"], type="filepath",
+                              label="… or upload / record audio (used instead of the clip; up to 10 s)",
+                              elem_id="speech_upload")
+            # allow_custom_value: an unknown name reaches run_inspect, which says what is allowed
+            path = gr.Dropdown(path_names, value=sv.DEFAULT_PATH, label="Path Y → Y' → Y", allow_custom_value=True,
+                               elem_id="speech_path")
+            notes = gr.Markdown(EMPTY_NOTES, elem_id="speech_notes")
+        with gr.Column(scale=3):
+            with gr.Row(equal_height=True):
+                y_audio = gr.Audio(label="Y (input)", interactive=False, elem_id="speech_y")
+                y_hat_audio = gr.Audio(label="render(Y')", interactive=False, elem_id="speech_y_hat")
+            with gr.Row():
+                y_spec = gr.Image(label="Y", format="png", interactive=False, elem_id="speech_y_spec")
+                y_hat_spec = gr.Image(label="render(Y')", format="png", interactive=False, elem_id="speech_y_hat_spec")
+            with gr.Row():
+                y_prime = gr.Image(label="Y' = extract(Y)", format="png", interactive=False, elem_id="speech_y_prime")
+                table = gr.Dataframe(headers=["quantity", "value"], interactive=False, wrap=True,
+                                     elem_id="speech_numbers")
+    with gr.Accordion("Compare all paths on this input", open=False):
+        compare_button = gr.Button("Compare all paths", elem_id="speech_compare_all")
+        with gr.Row():
+            compare_audio = [gr.Audio(label=f"render(Y'): {name}", interactive=False,
+                                      elem_id=f"speech_compare_audio_{i}") for i, name in enumerate(path_names)]
+        compare_table = gr.Dataframe(headers=sv.COMPARE_HEADERS, interactive=False, elem_id="speech_compare_table")
+    shown = gr.State(False)
+
+    inputs = [upload, clip, path]
+    outputs = [y_audio, y_spec, y_prime, y_hat_audio, y_hat_spec, table, notes]
+    path.change(run_inspect, inputs, outputs, api_name="speech_inspect")
+    clip.input(lambda: None, None, upload, api_visibility="private").then(run_inspect, inputs, outputs,
+                                                                          api_visibility="private")
+    upload.upload(run_inspect, inputs, outputs, api_visibility="private")
+    upload.stop_recording(run_inspect, inputs, outputs, api_visibility="private")
+    upload.clear(run_inspect, inputs, outputs, api_visibility="private")
+    compare_button.click(run_compare_all, [upload, clip], compare_audio + [compare_table], api_name="speech_compare_all")
+    tab = gr.context.Context.block   # the gr.Tab this build runs inside (app/main.py opens it)
+    if isinstance(tab, gr.Tab):
+        tab.select(show_once, [shown] + inputs, [shown] + outputs, api_visibility="private")
+
+    def restore(shown: bool, upload: str | None, clip: str | None, path: str | None, request: gr.Request):
+        """After a link's settings were applied: show the view only if the link opens this tab or sets its
+        settings (every page load runs this; pYIN and Griffin-Lim are not free)."""
+        query = dict(request.query_params) if request is not None else {}
+        if query.get("tab") == "speech" or any(key.startswith("speech_") for key in query):
+            return show_once(shown, upload, clip, path)
+        return (shown,) + (gr.update(),) * len(outputs)
+
+    return BuiltTab(
+        url_fields=[UrlField("speech_path", path, one_of(path_names), "one of " + ", ".join(path_names)),
+                    UrlField("speech_clip", clip, one_of(clip_names), "a shipped clip such as us_00, gb_07 or usf_19")],
+        after_url_restore=(restore, [shown] + inputs, [shown] + outputs))
+
+
+TAB = AppTab("speech", "Speech", "speech", build)
