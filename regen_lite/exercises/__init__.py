@@ -17,3 +17,6 @@ from regen_lite.exercises.nb04_diffusion import *  # noqa: F401,F403
 from regen_lite.exercises.nb05_two_stage import *  # noqa: F401,F403
 from regen_lite.exercises.nb06_comparison import *  # noqa: F401,F403
 from regen_lite.exercises.nb07_tradeoffs import *  # noqa: F401,F403
+from regen_lite.exercises.nb08_speech import *  # noqa: F401,F403
+from regen_lite.exercises.nb09_text import *  # noqa: F401,F403
+from regen_lite.exercises.nb10_music import *  # noqa: F401,F403
