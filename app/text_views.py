@@ -31,7 +31,8 @@ PHONEME_COLOURS = {FROM_DICTIONARY: "#bfdbfe", FROM_MODEL: "#fed7aa"}
 SPELLING_COLOURS = {HOMOPHONE: "#fde68a", WRONG: "#fca5a5"}
 
 WORD_HEADERS = ["word (Y)", "phonemes (Y')", "Y' from", "render(Y')", "result",
-                f"P2G's {NBEST} best spellings (p)", "spellings of this sound in the dictionary"]
+                f"P2G alone: its {NBEST} best spellings (p)", "spellings of this sound in the dictionary"]
+WORD_COLUMN_WIDTHS = ["9%", "11%", "13%", "9%", "11%", "26%", "21%"]
 NUMBER_HEADERS = ["quantity", "value"]
 
 

@@ -108,7 +108,7 @@ def test_a_homophone_is_valid_but_counts_as_a_word_error(client):
     assert out["numbers"]["valid spellings (exact + homophones)"] == "2 of 2"
     assert out["numbers"]["WER (words not spelled exactly)"] == ("50.0%" if "exact" in results else "100.0%")
     assert out["numbers"]["words whose sound has several spellings"] == "2 of 2"
-    nbest = [s.split(" (")[0] for s in right["P2G's 5 best spellings (p)"].split(", ")]
+    nbest = [s.split(" (")[0] for s in right[tv.WORD_HEADERS[5]].split(", ")]
     assert len(nbest) == tv.NBEST and "right" in nbest
 
 
@@ -292,7 +292,7 @@ def test_browser_pick_a_sentence_then_type_a_made_up_word(page, app_url, tmp_pat
     assert "guessed by the learned model" in page.locator("#text_y_prime").inner_text()
     page.wait_for_function("() => window.location.search.includes('text=our')")   # kept in the URL
 
-    page.locator("#text_extractor").get_by_text("g2p_neural").click()
+    page.locator("#text_extractor").get_by_text("g2p_neural", exact=True).click()
     wait_for_text(page, "text_notes", "never looks words up")
     page.screenshot(path=str(tmp_path / "text_neural.png"), full_page=True)
 

@@ -68,7 +68,7 @@ def build(ctx: AppContext) -> BuiltTab:
                               info="g2p: dictionary + learned fallback; g2p_neural: learned models alone",
                               elem_id="text_extractor")
             button = gr.Button("Y → Y' → render(Y')", variant="primary", elem_id="text_run")
-            numbers = gr.Dataframe(headers=tv.NUMBER_HEADERS, interactive=False, elem_id="text_numbers")
+            notes = gr.Markdown(elem_id="text_notes")
         with gr.Column(scale=3):
             y_prime = gr.HighlightedText(label="Y' = extract(Y): phonemes, one group per word",
                                          color_map=tv.PHONEME_COLOURS, show_legend=True,
@@ -76,9 +76,10 @@ def build(ctx: AppContext) -> BuiltTab:
             y_hat = gr.HighlightedText(label="render(Y'): the phonemes spelled again",
                                        color_map=tv.SPELLING_COLOURS, show_legend=True,
                                        show_inline_category=False, elem_id="text_y_hat")
-            notes = gr.Markdown(elem_id="text_notes")
-            words = gr.Dataframe(headers=tv.WORD_HEADERS, interactive=False, wrap=True,
-                                 label="Word by word", elem_id="text_words")
+            numbers = gr.Dataframe(headers=tv.NUMBER_HEADERS, interactive=False, label="Numbers",
+                                   column_widths=["45%", "55%"], elem_id="text_numbers")
+    words = gr.Dataframe(headers=tv.WORD_HEADERS, interactive=False, wrap=True, label="Word by word",
+                         column_widths=tv.WORD_COLUMN_WIDTHS, elem_id="text_words")
 
     inputs, outputs = [text, choice], [y_prime, y_hat, words, numbers, notes]
     button.click(run_text, inputs, outputs, api_name="text_regenerate")
