@@ -1,0 +1,360 @@
+"""The Music tab's logic without the UI: melody Y -> chord/rhythm/cadence template Y' -> melody.
+
+    load_music_models   the template extractor + its learned renderer, the direct model, the template prior
+    input_song          a shipped test chorale or an uploaded MIDI / MusicXML file -> (Song, notices, source)
+    inspect_song        Y -> Y' = extract(Y) -> render(Y'), and the direct model on Y's key and length
+    generate_song       X = (key, bars) -> Y' ~ prior -> render(Y'), and the direct model on X
+    draw_piano_roll     a melody as an RGB picture, its template's chord tones shaded (numpy + PIL)
+    draw_template       Y' as an RGB chart: chord tones per beat with names, the rhythm, the cadences
+
+Both pipelines are `regen_lite.core.Regenerator`s built from the registry: the template one with the
+`chord_template` extractor, the direct one with `melody_identity` (Y' = Y). All models live in
+regen_lite; every error meant for the user is a `MusicError` (or regen_lite's `MusicInputError`).
+The pictures are drawn with numpy + PIL: matplotlib's plot_piano_roll costs about 100 ms a figure
+(measured in tests/test_app_music.py's docstring), these a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageDraw
+
+from app.pictures import font
+from regen_lite.core import Regenerator, get_extractor
+from regen_lite.extractors.music import RHYTHM_HOLD, RHYTHM_ONSET, Template
+from regen_lite.melody_model import DirectMelodyPrior, TemplateRenderer, load_direct_prior
+from regen_lite.music import (MAX_BARS, MODES, PITCH_NAMES, STEPS_PER_BAR, STEPS_PER_BEAT, KeyLength,
+                              MusicInputError, Song, key_name, load_chorales, load_song, write_midi)
+from regen_lite.music_metrics import melody_metrics
+from regen_lite.music_playback import SAMPLE_RATE, midi_to_name, synthesize
+from regen_lite.template_prior import load_template_prior
+
+MAX_SEED = 2**31 - 1
+TEMPERATURE_RANGE = (0.1, 2.0)
+KEYS = [key_name(t, m) for m in range(len(MODES)) for t in range(12)]      # "C major" ... "B minor"
+METRIC_HEADERS = ["melody", "chord tones", "on beats 1+3", "rhythm F1", "pc-histogram TV", "stepwise", "notes"]
+
+
+class MusicError(ValueError):
+    """A request the tab cannot answer; the message says why, for the user."""
+
+
+# ---------------------------------------------------------------------------------------
+# Models and inputs
+# ---------------------------------------------------------------------------------------
+
+@dataclass
+class MusicModels:
+    extractor: object            # ChordTemplateExtractor: extract (Y -> Y') and its learned renderer's MelodyNet
+    direct: DirectMelodyPrior    # the MelodyNet without a template (X -> Y directly)
+    identity: object             # MelodyIdentity: Y' = Y, so the direct model runs through the same Regenerator
+    prior: object                # TemplatePrior: X = (key, bars) -> Y'
+    describe: dict               # extractor.describe(): bits of Y' and Y per bar
+
+
+def load_music_models(device: torch.device | str = "cpu") -> MusicModels:
+    """The shipped music models (melody_renderer, melody_direct, template_prior) from the registry."""
+    extractor = get_extractor("chord_template", device=device)
+    return MusicModels(extractor=extractor, direct=load_direct_prior(device=device),
+                       identity=get_extractor("melody_identity"), prior=load_template_prior(device=device),
+                       describe=extractor.describe())
+
+
+@lru_cache(maxsize=1)
+def test_chorales() -> dict[str, Song]:
+    """The 42 held-out chorales (never seen by the renderer or the prior), by name."""
+    return {s.name: s for s in load_chorales("test")}
+
+
+def input_song(chorale: str | None, upload: str | None) -> tuple[Song, list[str], str]:
+    """The melody to inspect: an uploaded file if given, else the shipped test chorale `chorale`.
+    Returns (song, notices about what was changed, the source in words)."""
+    if upload:
+        name = os.path.basename(str(upload))
+        check_midi_complete(upload)
+        song, notices = load_song(upload)               # MusicInputError with a message for the user
+        parts = song.meta.get("n_parts", 1)
+        return song, notices, f"uploaded file `{name}` ({parts} part{'s' if parts != 1 else ''})"
+    if not chorale:
+        raise MusicError("Nothing to inspect: pick a shipped chorale or upload a MIDI / MusicXML file.")
+    songs = test_chorales()
+    if chorale not in songs:
+        raise MusicError(f"There is no shipped test chorale {chorale!r}; pick one of the list "
+                         f"(e.g. {', '.join(list(songs)[:3])}).")
+    return songs[chorale], [], f"shipped test chorale `{chorale}` (four voices)"
+
+
+def check_midi_complete(path: str | os.PathLike) -> None:
+    """Refuse a MIDI file that was cut off. A standard MIDI file is a header chunk "MThd" (which says how
+    many tracks follow) and one "MTrk" chunk per track, each chunk starting with its length in bytes;
+    music21 reads a truncated file without complaint (as the notes before the cut), so the lengths are
+    checked here. Files that are not MIDI at all are left to load_song, which says so."""
+    data = Path(path).read_bytes()
+    name = os.path.basename(str(path))
+    if not data.startswith(b"MThd"):
+        return
+    if len(data) < 14:
+        raise MusicInputError(f"{name} is truncated: it ends inside its {len(data)}-byte MIDI header")
+    declared, tracks, pos = int.from_bytes(data[10:12], "big"), 0, 0
+    while pos + 8 <= len(data):
+        tag, length = data[pos:pos + 4], int.from_bytes(data[pos + 4:pos + 8], "big")
+        if pos + 8 + length > len(data):
+            raise MusicInputError(f"{name} is truncated: a {tag.decode('latin-1')} chunk declares {length} bytes "
+                                  f"but only {len(data) - pos - 8} are left (was the file cut off?)")
+        tracks += tag == b"MTrk"
+        pos += 8 + length
+    if tracks < declared:
+        raise MusicInputError(f"{name} is truncated: its header announces {declared} tracks but only "
+                              f"{tracks} are in the file (was the file cut off?)")
+
+
+def parse_key(text: str | None) -> tuple[int, int]:
+    """'G major' -> (7, 0)."""
+    if text not in KEYS:
+        raise MusicError(f"Unknown key {text!r}: choose one like 'C major' or 'A minor'.")
+    i = KEYS.index(text)
+    return i % 12, i // 12
+
+
+def check_settings(seed, temperature) -> tuple[int, float]:
+    if seed is None or not float(seed).is_integer() or not 0 <= seed <= MAX_SEED:
+        raise MusicError(f"The seed must be a whole number 0..{MAX_SEED}, not {seed!r}.")
+    lo, hi = TEMPERATURE_RANGE
+    if temperature is None or not lo <= float(temperature) <= hi:
+        raise MusicError(f"The temperature must be between {lo} and {hi}, not {temperature!r}.")
+    return int(seed), float(temperature)
+
+
+# ---------------------------------------------------------------------------------------
+# The two pipelines
+# ---------------------------------------------------------------------------------------
+
+def render_both(models: MusicModels, template: Template, seed: int, temperature: float) -> tuple[Song, Song]:
+    """render(Y') with the template renderer, and a melody of the same key and length from the direct
+    model; each sampled from its own generator seeded with `seed` (same seed -> same melodies)."""
+    renderer = TemplateRenderer(models.extractor.renderer.model, temperature=temperature)
+    rendered = renderer.render(template, generator=torch.Generator().manual_seed(seed))
+    direct = Regenerator(models.identity, prior=DirectMelodyPrior(models.direct.model, temperature=temperature))
+    x = KeyLength(template.tonic, template.mode, template.n_steps // STEPS_PER_BAR)
+    _, direct_song = direct.generate(x, generator=torch.Generator().manual_seed(seed))
+    return rendered, direct_song
+
+
+@dataclass
+class MusicResult:
+    y: Song | None               # None when Y' was sampled from the prior (there is no Y)
+    template: Template
+    rendered: Song
+    direct: Song
+    notes: list[str]             # lines for the notes panel
+    name: str                    # used in file names
+
+
+def inspect_song(models: MusicModels, song: Song, seed: int, temperature: float) -> MusicResult:
+    """Y -> Y' (oracle template) -> render(Y'); and the direct model for contrast."""
+    template = models.extractor.extract(song)
+    rendered, direct = render_both(models, template, seed, temperature)
+    how = ("chords read from all the voices at each beat" if song.chroma is not None else
+           "no accompaniment in the file: chords **guessed from the melody alone** (a weaker guess than from four voices)")
+    return MusicResult(song, template, rendered, direct, [how], song.name or "melody")
+
+
+def generate_song(models: MusicModels, key: str, bars, seed: int, temperature: float) -> MusicResult:
+    """X = (key, bars) -> Y' ~ template prior -> render(Y'); the full two-stage generation."""
+    tonic, mode = parse_key(key)
+    if bars is None or not float(bars).is_integer() or not 1 <= bars <= MAX_BARS:
+        raise MusicError(f"The length must be a whole number of bars 1..{MAX_BARS}, not {bars!r}.")
+    x = KeyLength(tonic, mode, int(bars))
+    template = models.prior.sample(x, generator=torch.Generator().manual_seed(seed))
+    rendered, direct = render_both(models, template, seed, temperature)
+    note = f"no Y: Y' was sampled from the template prior for X = {key}, {int(bars)} bars (seed {seed})"
+    return MusicResult(None, template, rendered, direct, [note], f"{PITCH_NAMES[tonic]}{'m' if mode else ''}_{bars}bars")
+
+
+# ---------------------------------------------------------------------------------------
+# Numbers, sound, files
+# ---------------------------------------------------------------------------------------
+
+def metrics_table(result: MusicResult, seed: int, temperature: float) -> list[list[str]]:
+    """One row per melody, each measured against the same template Y'."""
+    rows = []
+    if result.y is not None:
+        rows.append(("Y (input)", result.y))
+    rows += [(f"render(Y') (seed {seed}, T={temperature:g})", result.rendered),
+             (f"direct, no Y' (seed {seed}, T={temperature:g})", result.direct)]
+    out = []
+    for label, song in rows:
+        m = melody_metrics(song, result.template)
+        cells = [m[k] for k in ("chord_tones", "chord_tones_strong", "rhythm_f1", "pc_hist_tv", "stepwise")]
+        out.append([label] + ["n/a" if math.isnan(v) else f"{v:.3f}" for v in cells] + [str(m["notes"])])
+    return out
+
+
+def audio(song: Song, template: Template | None) -> tuple[int, np.ndarray]:
+    """(sample rate, int16 samples) for gr.Audio: the melody, with the template's chords if given."""
+    return SAMPLE_RATE, np.round(synthesize(song, template) * 32767).astype(np.int16)
+
+
+def midi_file(song: Song, template: Template, out_dir: str | os.PathLike, stem: str) -> str:
+    """The melody and the template's chords as a two-track MIDI file; returns its path."""
+    path = Path(tempfile.mkdtemp(dir=out_dir)) / f"{stem}.mid"
+    write_midi(song, path, chords=template.chord_pitches())
+    return str(path)
+
+
+def template_markdown(template: Template, describe: dict) -> str:
+    s = template.summary()
+    cad = ", ".join(str(b + 1) for b in s["cadence_beats"]) or "none"
+    bits_y = describe["bits"] * describe["compression"]
+    return "\n".join([
+        f"**Y' = template** in {s['key']}, {s['bars']} bars, {s['onsets']} note onsets",
+        f"- chords per beat (relative to the key): {s['chords']}",
+        f"- the same chords by name: {s['chord_names']}",
+        f"- cadences (phrase ends) at beats: {cad}",
+        f"- size: {describe['bits']:.1f} bits per bar for Y' against {bits_y:.1f} for the melody Y",
+    ])
+
+
+def song_line(song: Song) -> str:
+    pitches = [p for _, _, p in song.notes()]
+    span = f", {midi_to_name(min(pitches))}-{midi_to_name(max(pitches))}" if pitches else ""
+    return f"{song.key}, {song.n_bars} bars, {len(pitches)} notes{span}"
+
+
+# ---------------------------------------------------------------------------------------
+# Pictures (numpy + PIL); the piano rolls and the template share one time axis
+# ---------------------------------------------------------------------------------------
+
+LEFT, RIGHT = 40, 12          # margins: pitch names on the left
+ROW = 7                       # pixels per semitone in a piano roll
+PC_ROW = 10                   # pixels per pitch class in the template chart
+WHITE, INK, GRID = (255, 255, 255), (30, 30, 30), (170, 170, 170)
+SHADE, HELD, ONSET, CADENCE = (214, 232, 255), (70, 110, 190), (15, 40, 115), (214, 39, 40)
+
+
+def step_width(n_steps: int) -> int:
+    """Pixels per eighth-note step: a piece fills about 900 px, within 3..12 px a step."""
+    return int(np.clip(round(900 / max(n_steps, 1)), 3, 12))
+
+
+def pitch_range(songs: list[Song]) -> tuple[int, int]:
+    """(low, high) MIDI pitches covering every song's notes with two semitones to spare."""
+    pitches = [p for s in songs for _, _, p in s.notes()] or [60, 72]
+    return min(pitches) - 2, max(pitches) + 2
+
+
+def _bar_axis(draw: ImageDraw.ImageDraw, n_steps: int, cell: int, top: int, bottom: int, numbers_y: int):
+    every = 1 if STEPS_PER_BAR * cell >= 24 else 4
+    for i, t in enumerate(range(0, n_steps + 1, STEPS_PER_BAR)):
+        x = LEFT + t * cell
+        draw.line([(x, top), (x, bottom)], fill=GRID)
+        if t < n_steps and i % every == 0:
+            draw.text((x + 2, numbers_y), str(i + 1), fill=INK, font=font(10), anchor="lt")
+
+
+def _cadences(draw: ImageDraw.ImageDraw, template: Template | None, cell: int, top: int, bottom: int):
+    if template is None:
+        return
+    for b in np.flatnonzero(template.cadence):
+        x = LEFT + (b + 1) * STEPS_PER_BEAT * cell
+        draw.line([(x, top), (x, bottom)], fill=CADENCE, width=2)
+
+
+def draw_piano_roll(song: Song, template: Template | None = None, low: int | None = None,
+                    high: int | None = None) -> np.ndarray:
+    """A melody as (H, W, 3) uint8: one row per semitone (high at the top), notes as bars (darker at the
+    onset), the template's chord tones of each beat shaded, bar lines and numbers, cadences in red."""
+    if low is None or high is None:
+        low, high = pitch_range([song])
+    n, cell = song.n_steps, step_width(song.n_steps)
+    pitches = np.arange(high, low - 1, -1)                                     # (P,) top row first
+    rows = np.zeros((len(pitches), n, 3), dtype=np.uint8) + np.uint8(255)
+    if template is not None:
+        steps = np.repeat(template.chord_pcs(), STEPS_PER_BEAT, axis=0)[:n]    # (T, 12)
+        shade = np.zeros((len(pitches), n), dtype=bool)
+        shade[:, :len(steps)] = steps[:, pitches % 12].T
+        rows[shade] = SHADE
+    body = np.repeat(np.repeat(rows, ROW, axis=0), cell, axis=1)
+    width, top = LEFT + n * cell + RIGHT, 4
+    height = top + len(pitches) * ROW + 16
+    canvas = Image.new("RGB", (width, height), WHITE)
+    canvas.paste(Image.fromarray(body), (LEFT, top))
+    draw = ImageDraw.Draw(canvas)
+    bottom = top + len(pitches) * ROW
+    for i, p in enumerate(pitches):                                            # octave lines and names
+        if p % 12 == 0:
+            y = top + (i + 1) * ROW
+            draw.line([(LEFT, y), (LEFT + n * cell, y)], fill=(225, 225, 225))
+            draw.text((LEFT - 4, y - ROW // 2), midi_to_name(int(p)), fill=INK, font=font(10), anchor="rm")
+    _bar_axis(draw, n, cell, top, bottom, bottom + 3)
+    for on, dur, p in song.notes():
+        if low <= p <= high:
+            y = top + (high - p) * ROW
+            x0, x1 = LEFT + on * cell, LEFT + (on + dur) * cell - 1
+            draw.rectangle([x0 + 1, y + 1, x1 - 1, y + ROW - 1], fill=HELD)
+            draw.rectangle([x0 + 1, y + 1, x0 + max(1, cell // 2), y + ROW - 1], fill=ONSET)
+    _cadences(draw, template, cell, top, bottom)
+    draw.rectangle([LEFT, top, LEFT + n * cell, bottom], outline=GRID)
+    return np.asarray(canvas)
+
+
+@lru_cache(maxsize=512)
+def _vertical_label(text: str, size: int = 10) -> Image.Image:
+    """`text` written bottom-to-top, as an 'L' mask."""
+    f = font(size)
+    box = f.getbbox(text)
+    img = Image.new("L", (box[2] + 2, size + 4), 0)
+    ImageDraw.Draw(img).text((1, 1), text, fill=255, font=f)
+    return img.rotate(90, expand=True)
+
+
+def draw_template(template: Template) -> np.ndarray:
+    """Y' as (H, W, 3) uint8 on the piano rolls' time axis: 12 pitch-class rows with each beat's chord
+    tones shaded and the chord's name above it (where it changes), the rhythm underneath (dark = onset,
+    light = held), bar lines and cadences (red)."""
+    n, cell = template.n_steps, step_width(template.n_steps)
+    beat = STEPS_PER_BEAT * cell
+    labels = template.labels(absolute=True)
+    shown = [b for b, name in enumerate(labels)                                # chord names where they change
+             if name != "N" and (b == 0 or labels[b - 1] != name or b % 4 == 0)]
+    across = all(font(10).getlength(labels[b]) + 2 <= beat for b in shown)    # room to write them across?
+    label_h = 14 if across else 4 + max([_vertical_label(labels[b]).height for b in shown] + [12])
+    top = label_h + 4
+    grid = np.repeat(template.chord_pcs()[:, ::-1].T, STEPS_PER_BEAT, axis=1)   # (12, T), B at the top
+    body = np.where(grid[..., None], np.array((120, 160, 225), np.uint8), np.array(WHITE, np.uint8))
+    body = np.repeat(np.repeat(body, PC_ROW, axis=0), cell, axis=1).astype(np.uint8)
+    bottom = top + 12 * PC_ROW
+    rhythm_top, rhythm_bottom = bottom + 4, bottom + 16
+    canvas = Image.new("RGB", (max(LEFT + n * cell + RIGHT, 560), rhythm_bottom + 32), WHITE)
+    canvas.paste(Image.fromarray(body), (LEFT, top))
+    draw = ImageDraw.Draw(canvas)
+    for i, name in enumerate(reversed(PITCH_NAMES)):
+        draw.text((LEFT - 4, top + i * PC_ROW + PC_ROW // 2), name, fill=INK, font=font(9), anchor="rm")
+    for b in shown:
+        name, x = labels[b], LEFT + b * beat
+        if across:
+            draw.text((x + beat // 2, top - 3), name, fill=INK, font=font(10), anchor="ms")
+        else:
+            label = _vertical_label(name)
+            canvas.paste(INK, (x + (beat - label.width) // 2, top - 2 - label.height), label)
+    draw.text((LEFT - 4, (rhythm_top + rhythm_bottom) // 2), "rhythm", fill=INK, font=font(9), anchor="rm")
+    for t, r in enumerate(template.rhythm):
+        x = LEFT + t * cell
+        if r == RHYTHM_ONSET:
+            draw.rectangle([x + 1, rhythm_top, x + max(1, cell - 1), rhythm_bottom], fill=ONSET)
+        elif r == RHYTHM_HOLD:
+            draw.rectangle([x, rhythm_top + 4, x + cell - 1, rhythm_bottom - 4], fill=HELD)
+    _bar_axis(draw, n, cell, top, rhythm_bottom, rhythm_bottom + 3)
+    _cadences(draw, template, cell, top, rhythm_bottom)
+    draw.rectangle([LEFT, top, LEFT + n * cell, bottom], outline=GRID)
+    draw.text((LEFT, rhythm_bottom + 17), "shaded: chord tones of each beat   rhythm: dark = onset, light = held"
+              "   red line: cadence", fill=(90, 90, 90), font=font(10), anchor="lt")
+    return np.asarray(canvas)
