@@ -115,13 +115,15 @@ def check_edit_distance(fn) -> CheckResult:
         check.expect(not wrong, f"matches torchmetrics' edit_distance on {len(cases)} pairs of strings and phoneme "
                                 "lists (empty ones too)", hint)
         check.expect(got == [edit_distance(a, b) for a, b in cases], "matches the kit's regen_lite.text.edit_distance")
-        hyps, refs = [a for a, _ in cases[8:]], [b if b else ["AA"] for _, b in cases[8:]]   # a reference is never empty
+        hyps = [a for a, _ in cases[8:]]
+        refs = [b if b else ["AA"] for _, b in cases[8:]]             # a reference is never empty
         dists = [_whole(check.call(fn, h, r)) for h, r in zip(hyps, refs)]
         per = sum(d if d is not None else -1 for d in dists) / sum(map(len, refs))
         tm_per = float(tm_word_error_rate([" ".join(h) for h in hyps], [" ".join(r) for r in refs]))
         check.expect(abs(per - tm_per) < 1e-6 and abs(per - error_rate(hyps, refs)) < 1e-9,
                      "sum of distances / reference phonemes = torchmetrics' word error rate on phoneme strings "
-                     f"= the kit's error_rate ({tm_per:.4f})", "the phoneme error rate is only as right as the distance")
+                     f"= the kit's error_rate ({tm_per:.4f})",
+                     "the phoneme error rate is only as right as the distance")
     return check.result()
 
 
@@ -276,7 +278,8 @@ def _group_mistakes(lexicon):
                                       "and stress is not written in the spelling"),
         (groups(lambda prons: strip(prons[:1])), "use every pronunciation of a word, not only the first: 'read' "
                                                  "sounds like both 'red' and 'reed'"),
-        (groups(strip, min_size=1), "keep only sounds shared by at least 2 words: a word alone is not a homophone group"),
+        (groups(strip, min_size=1), "keep only sounds shared by at least 2 words: a word alone is not a "
+                                    "homophone group"),
         (groups(strip, dedup=False), "count each word once per sound: 'permit' has two pronunciations that differ only "
                                      "in stress, which makes one sound, not a group of two"),
     ]
