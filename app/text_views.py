@@ -17,7 +17,7 @@ import torch
 
 from regen_lite.core import Extractor, get_extractor
 from regen_lite.extractors.text import regenerate_text
-from regen_lite.text import TextError, load_lexicon, parse_text
+from regen_lite.text import TextError, parse_text
 
 EXTRACTORS = ("g2p", "g2p_neural")     # dictionary + learned fallback; the learned models alone
 SENTENCES_FILE = Path(__file__).resolve().parent.parent / "data_samples" / "text" / "sentences.txt"
@@ -154,15 +154,7 @@ def regenerate_view(text: str | None, extractor: Extractor) -> TextView:
         raise TextError("the text is empty: type one or more English words, e.g. 'the cat sat on the mat'")
     result = regenerate_text(text, extractor, k=NBEST)
     name = extractor.name
-    notices = list(result["notices"])
-    if name == "g2p_neural":
-        # regenerate_text counts every word as "not in the dictionary" here, because this extractor never
-        # looks there; say what is true instead
-        notices = parse_text(text).notices
-        lexicon = load_lexicon()
-        known = sum(w in lexicon for w in result["words"])
-        notices.append(f"g2p_neural never looks words up: the learned model guesses Y' for all {len(result['words'])} "
-                       f"words ({known} of them are in the dictionary; choose g2p to use it)")
+    notices = result["notices"]
     phonemes = interleave([(" ".join(r["phonemes"]), FROM_DICTIONARY if r["source"] == "dictionary" else FROM_MODEL)
                            for r in result["rows"]], " | ")
     spelling = interleave([(r["spelling"], result_label(r)) for r in result["rows"]], " ")

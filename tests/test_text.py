@@ -312,6 +312,10 @@ def test_known_words_and_round_trip_with_shipped_weights():
     assert rt["phoneme_text"].startswith("AY | N IY D")
     msg = regenerate_text("our grumbleberry smoothie", extractor=ext)["notices"][0]
     assert "grumbleberry" in msg and "model's guess" in msg
+    # g2p_neural guesses every word by design: its notice says so, and does not doubt that the text is English
+    notes = regenerate_text("the cat sat on the zorptastic mat", extractor=neural)["notices"]
+    assert notes == ["g2p_neural never looks words up: the learned model guesses the phonemes of all 7 words "
+                     "(6 of them are in the dictionary; choose g2p to use it)"]
 
 
 @needs_weights

@@ -331,7 +331,11 @@ def regenerate_text(text, extractor: G2P | None = None, k: int = 5) -> dict:
         r["exact"] = r["spelling"] == r["word"]
         r["valid"] = r["exact"] or r["spelling"] in r["homophones"]
     notices = list(parsed.notices)
-    guessed = [r["word"] for r in rows if r["source"] == "model"]
+    if not ext.use_dictionary:                # g2p_neural: every Y' is the model's guess, by design
+        known = sum(r["word"] in ext.lexicon for r in rows)
+        notices.append(f"{ext.name} never looks words up: the learned model guesses the phonemes of all "
+                       f"{len(rows)} words ({known} of them are in the dictionary; choose g2p to use it)")
+    guessed = [r["word"] for r in rows if r["source"] == "model" and ext.use_dictionary]
     if guessed:
         notices.append(f"{len(guessed)} of {len(rows)} words are not in the dictionary; their phonemes are the "
                        f"model's guess: {', '.join(guessed[:5])}" + (" ..." if len(guessed) > 5 else ""))
