@@ -37,7 +37,7 @@ PATH_TITLES = {
     "mel+learned+gl": "log-mel (80 bands) -> learned mel-to-|STFT| net -> Griffin-Lim",
     "mfcc+inverse+gl": "MFCC (20 coefficients) -> inverse DCT -> mel inverse -> Griffin-Lim",
 }
-ROWS = {"stft_magnitude": "frequency bins", "log_mel": "mel bands", "mfcc": "MFCC coefficients"}
+ROWS = {"stft_magnitude": "frequency bins", "log_mel": "mel bands", "mfcc": "MFCCs"}
 PITCH_LOST = 0.5                    # below this fraction of voiced frames kept, the notes say the pitch is gone
 CFG = SpectrogramConfig()
 
@@ -124,7 +124,7 @@ def pcm16(wave: np.ndarray) -> tuple[int, np.ndarray]:
 # Pictures: a time-frequency map with time and row ticks and a colour bar
 # ---------------------------------------------------------------------------------------
 
-PLOT_W, PLOT_H = 560, 170        # the map itself, in pixels, whatever the clip length or number of rows
+PLOT_W, PLOT_H = 600, 140        # the map itself, in pixels, whatever the clip length or number of rows
 LEFT, TOP, RIGHT, BOTTOM = 74, 22, 86, 44
 
 
@@ -141,7 +141,7 @@ def row_ticks(kind: str, rows: int) -> list[tuple[float, str]]:
         return [(f / (CFG.sr / 2), f"{f / 1000:g} kHz") for f in (0, 2000, 4000, 6000, 8000)]
     if kind == "log_mel":
         centres = _mel_centres(rows)
-        return [((b + 0.5) / rows, f"{b} ({centres[b] / 1000:.1f}k)") for b in (0, 20, 40, 60, rows - 1)]
+        return [((b + 0.5) / rows, f"{b} ({centres[b] / 1000:.2g}k)") for b in (0, 20, 40, 60, rows - 1)]
     return [((c + 0.5) / rows, f"c{c}") for c in range(0, rows, 5)]
 
 
@@ -249,21 +249,20 @@ def format_pitch(m: dict) -> str:
 
 
 def format_cents(m: dict) -> str:
-    return "n/a (fewer than 10 frames voiced in both)" if m["f0_cents"] is None else f"{m['f0_cents']:.0f} cents"
+    return "n/a (< 10 frames voiced in both)" if m["f0_cents"] is None else f"{m['f0_cents']:.0f} cents"
 
 
 def summary_rows(path: str, extractor, wave: np.ndarray, y_prime: np.ndarray, m: dict) -> list[list[str]]:
-    """The numbers table of one path on one input."""
+    """The numbers table of one path on one input (short values: the table sits in a narrow column)."""
     d = extractor.describe()            # per second of audio
     rows, frames = y_prime.shape
     return [
-        ["path", f"{path}: {PATH_TITLES.get(path, d['notes'])}"],
-        ["Y (input)", f"{len(wave) / SAMPLE_RATE:.2f} s of 16 kHz audio: {len(wave):,} samples of 16 bits"],
+        ["path", path],
+        ["Y (input)", f"{len(wave) / SAMPLE_RATE:.2f} s ({len(wave):,} samples)"],
         ["shape of Y'", f"{rows} x {frames} ({ROWS[d['name']]} x frames)"],
-        ["frames per second", f"{d['frames_per_second']:g} (one every {1000 / d['frames_per_second']:g} ms)"],
-        ["numbers per second of audio", f"{d['values_per_second']:,.0f} (Y has {SAMPLE_RATE:,})"],
-        ["compression vs 16-bit audio", f"{d['compression']:.2f}x (Y' stored as 32-bit floats"
-                                         + ("; below 1x means Y' is bigger than Y)" if d["compression"] < 1 else ")")],
+        ["frames per second", f"{d['frames_per_second']:g} (every {1000 / d['frames_per_second']:g} ms)"],
+        ["numbers per second of audio", f"{d['values_per_second']:,.0f} (Y: {SAMPLE_RATE:,})"],
+        ["compression vs 16-bit audio", f"{d['compression']:.2f}x"],
         ["LSD (log-spectral distance)", f"{m['lsd_db']:.2f} dB"],
         ["MCD (mel-cepstral distortion)", f"{m['mcd_db']:.2f} dB"],
         ["voiced frames that keep their pitch", format_pitch(m)],
@@ -308,7 +307,7 @@ COMPARE_HEADERS = ["path", "shape of Y'", "numbers / s", "compression", "LSD dB"
                    "pitch error"]
 
 
-def compare_all(paths: SpeechPaths, wave: np.ndarray) -> tuple[list[tuple], list[list[str]]]:
+def compare_all(paths: SpeechPaths, wave: np.ndarray) -> tuple[dict[str, tuple], list[list[str]]]:
     """Every available path on the same Y: ({path: (sr, int16) rendered wave}, one table row per path)."""
     audio, rows = {}, []
     for name, extractor in paths.available.items():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import sys
 from pathlib import Path
@@ -264,13 +265,20 @@ def test_low_rows_are_drawn_at_the_bottom():
 
 # ------------------------------------------------------------------ in a real browser
 
-from test_app_browser import TIMEOUT_MS, app_url, browser, require_browser  # noqa: E402,F401  (fixtures)
+from test_app_browser import TIMEOUT_MS, app_url, browser  # noqa: E402,F401  (fixtures: skip without Chromium)
 
 SHOWCASE = Path("/tmp/app_speech.png")
 
 
 def wait_for_text(page, elem_id: str, text: str):
     page.wait_for_function("([id, t]) => document.querySelector('#' + id)?.innerText.includes(t)", arg=[elem_id, text])
+
+
+def wait_for_audio(page, elem_id: str):
+    """Until the player `elem_id` offers a WAV to download and the browser has read its duration."""
+    page.wait_for_function("id => { const a = document.querySelector('#' + id + ' a[data-testid=download-link]');"
+                           " const d = document.querySelector('#' + id + ' time#duration');"
+                           " return a && a.href.endsWith('.wav') && d && d.innerText !== '0:00'; }", arg=elem_id)
 
 
 def choose(page, elem_id: str, option: str):
@@ -294,7 +302,8 @@ def test_a_link_opens_the_speech_tab_and_mfcc_loses_the_pitch(speech_page, app_u
     page.wait_for_selector("#speech_y_hat_spec img")
     wait_for_text(page, "speech_notes", "shipped clip us_00")
     wait_for_text(page, "speech_numbers", "mel+learned+gl")
-    assert page.locator("#speech_y audio, #speech_y [data-testid='waveform-Y (input)']").count() >= 1
+    for player in ("speech_y", "speech_y_hat"):
+        wait_for_audio(page, player)
     before = page.locator("#speech_y_prime img").get_attribute("src")
     choose(page, "speech_path", "mfcc+inverse+gl")
     wait_for_text(page, "speech_notes", "Pitch lost")
@@ -320,3 +329,10 @@ def test_clicking_the_tab_shows_a_clip_and_a_bad_upload_recovers(speech_page, ap
     choose(page, "speech_clip", label)                 # a shipped clip replaces the bad file
     wait_for_text(page, "speech_notes", "shipped clip gb_03")
     wait_for_text(page, "speech_numbers", "LSD")
+    page.get_by_text("Compare all paths on this input").click()
+    page.locator("#speech_compare_all").click()
+    wait_for_text(page, "speech_compare_table", "mfcc+inverse+gl")
+    for i in range(len(SPEECH_PATHS)):
+        wait_for_audio(page, f"speech_compare_audio_{i}")
+    page.screenshot(path=str(tmp_path / "speech_compare_all.png"), full_page=True)
+    shutil.copy(tmp_path / "speech_compare_all.png", "/tmp/app_speech_compare.png")

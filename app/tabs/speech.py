@@ -17,13 +17,18 @@ the magnitude spectrogram |STFT| (phase dropped), a log-mel spectrogram (frequen
 or 20 MFCCs (only the smooth spectral envelope). render(Y') undoes what it can (a pseudo-inverse, or a small
 network trained on the clips without labels) and guesses the missing phase with Griffin-Lim.
 Listen to both players and compare the two spectrograms. The table says how big Y' is per second of audio
-(compression: how many times smaller than 16-bit audio; below 1x Y' is bigger) and what survived:
+(compression: how many times smaller than 16-bit audio, counting Y' as 32-bit floats; below 1x Y' is bigger) and what survived:
 **LSD** (log-spectral distance, every frequency bin) and **MCD** (mel-cepstral distortion, the envelope),
 both in dB, lower is better; **voiced frames that keep their pitch** (pYIN on Y and on render(Y')).
 Try MFCC: the words stay, the pitch goes. *Learn more:* `notebooks/08_speech.ipynb`.
 """
 
 EMPTY_NOTES = "Pick a shipped clip, upload an audio file or record one to start."
+
+
+def picture(label: str, elem_id: str) -> gr.Image:
+    """A map drawn by speech_views.draw_map: it carries its own title and axes, so no label badge over it."""
+    return gr.Image(label=label, show_label=False, format="png", interactive=False, elem_id=elem_id)
 
 
 def build(ctx: AppContext) -> BuiltTab:
@@ -63,6 +68,7 @@ def build(ctx: AppContext) -> BuiltTab:
         except Exception as e:   # a failing model must not leave a bare "Error"
             raise gr.Error(f"{path} failed on this audio: {type(e).__name__}: {e}") from e
         notes = [f"**Input:** {audio.source}"] + [f"- {n}" for n in audio.notes]
+        notes.append(f"\n**Path:** {sv.PATH_TITLES.get(path, path)}")
         lost = sv.pitch_note(r.metrics)
         if lost:
             notes.append(f"\n**Pitch lost.** {lost}")
@@ -85,7 +91,7 @@ def build(ctx: AppContext) -> BuiltTab:
 
     gr.Markdown(EXPLANATION)
     with gr.Row():
-        with gr.Column(scale=1, min_width=320):
+        with gr.Column(scale=1, min_width=340):
             clip = gr.Dropdown(choices, value=clip_names[0], label="Shipped clip (name · espeak-ng voice · transcript)",
                                elem_id="speech_clip")
             upload = gr.Audio(sources=["upload", "microphone"], type="filepath",
@@ -94,18 +100,17 @@ def build(ctx: AppContext) -> BuiltTab:
             # allow_custom_value: an unknown name reaches run_inspect, which says what is allowed
             path = gr.Dropdown(path_names, value=sv.DEFAULT_PATH, label="Path Y → Y' → Y", allow_custom_value=True,
                                elem_id="speech_path")
+            table = gr.Dataframe(headers=["quantity", "value"], interactive=False, wrap=True,
+                                 column_widths=["52%", "48%"], max_height=900, elem_id="speech_numbers")
             notes = gr.Markdown(EMPTY_NOTES, elem_id="speech_notes")
         with gr.Column(scale=3):
+            # Y, Y' and render(Y') stacked at one width, so that their time axes line up
             with gr.Row(equal_height=True):
                 y_audio = gr.Audio(label="Y (input)", interactive=False, elem_id="speech_y")
                 y_hat_audio = gr.Audio(label="render(Y')", interactive=False, elem_id="speech_y_hat")
-            with gr.Row():
-                y_spec = gr.Image(label="Y", format="png", interactive=False, elem_id="speech_y_spec")
-                y_hat_spec = gr.Image(label="render(Y')", format="png", interactive=False, elem_id="speech_y_hat_spec")
-            with gr.Row():
-                y_prime = gr.Image(label="Y' = extract(Y)", format="png", interactive=False, elem_id="speech_y_prime")
-                table = gr.Dataframe(headers=["quantity", "value"], interactive=False, wrap=True,
-                                     elem_id="speech_numbers")
+            y_spec = picture("Y: spectrogram", "speech_y_spec")
+            y_prime = picture("Y' = extract(Y)", "speech_y_prime")
+            y_hat_spec = picture("render(Y'): spectrogram", "speech_y_hat_spec")
     with gr.Accordion("Compare all paths on this input", open=False):
         compare_button = gr.Button("Compare all paths", elem_id="speech_compare_all")
         with gr.Row():
