@@ -33,7 +33,7 @@ from regen_lite.extractors.music import RHYTHM_HOLD, RHYTHM_ONSET, Template
 from regen_lite.melody_model import DirectMelodyPrior, TemplateRenderer, load_direct_prior
 from regen_lite.music import (MAX_BARS, MODES, PITCH_NAMES, STEPS_PER_BAR, STEPS_PER_BEAT, KeyLength,
                               MusicInputError, Song, key_name, load_chorales, load_song, write_midi)
-from regen_lite.music_metrics import melody_metrics
+from regen_lite.music_metrics import corpus_histograms, melody_metrics
 from regen_lite.music_playback import SAMPLE_RATE, midi_to_name, synthesize
 from regen_lite.template_prior import load_template_prior
 
@@ -63,6 +63,7 @@ class MusicModels:
 def load_music_models(device: torch.device | str = "cpu") -> MusicModels:
     """The shipped music models (melody_renderer, melody_direct, template_prior) from the registry."""
     extractor = get_extractor("chord_template", device=device)
+    corpus_histograms()          # the reference of the pc-histogram distance: read the corpus once, now
     return MusicModels(extractor=extractor, direct=load_direct_prior(device=device),
                        identity=get_extractor("melody_identity"), prior=load_template_prior(device=device),
                        describe=extractor.describe())
@@ -163,7 +164,8 @@ def inspect_song(models: MusicModels, song: Song, seed: int, temperature: float)
     template = models.extractor.extract(song)
     rendered, direct = render_both(models, template, seed, temperature)
     how = ("chords read from all the voices at each beat" if song.chroma is not None else
-           "no accompaniment in the file: chords **guessed from the melody alone** (a weaker guess than from four voices)")
+           "no accompaniment in the file: chords **guessed from the melody alone** "
+           "(a weaker guess than from four voices)")
     return MusicResult(song, template, rendered, direct, [how], song.name or "melody")
 
 
@@ -176,7 +178,8 @@ def generate_song(models: MusicModels, key: str, bars, seed: int, temperature: f
     template = models.prior.sample(x, generator=torch.Generator().manual_seed(seed))
     rendered, direct = render_both(models, template, seed, temperature)
     note = f"no Y: Y' was sampled from the template prior for X = {key}, {int(bars)} bars (seed {seed})"
-    return MusicResult(None, template, rendered, direct, [note], f"{PITCH_NAMES[tonic]}{'m' if mode else ''}_{bars}bars")
+    name = f"{PITCH_NAMES[tonic]}{'m' if mode else ''}_{int(bars)}bars"
+    return MusicResult(None, template, rendered, direct, [note], name)
 
 
 # ---------------------------------------------------------------------------------------
@@ -203,10 +206,11 @@ def audio(song: Song, template: Template | None) -> tuple[int, np.ndarray]:
     return SAMPLE_RATE, np.round(synthesize(song, template) * 32767).astype(np.int16)
 
 
-def midi_file(song: Song, template: Template, out_dir: str | os.PathLike, stem: str) -> str:
-    """The melody and the template's chords as a two-track MIDI file; returns its path."""
+def midi_file(song: Song, out_dir: str | os.PathLike, stem: str) -> str:
+    """The melody as a MIDI file in a fresh folder under `out_dir`; returns its path. (Without the chords:
+    music21 takes about 0.7 s to build a chorale's chord part, against 40 ms for the melody.)"""
     path = Path(tempfile.mkdtemp(dir=out_dir)) / f"{stem}.mid"
-    write_midi(song, path, chords=template.chord_pitches())
+    write_midi(song, path)
     return str(path)
 
 
@@ -234,6 +238,8 @@ def song_line(song: Song) -> str:
 # ---------------------------------------------------------------------------------------
 
 LEFT, RIGHT = 40, 12          # margins: pitch names on the left
+TOP = 26                      # room for the label that Gradio lays over the top left corner
+MIN_WIDTH = 560               # short pieces: room for the legend (and the same width for every picture)
 ROW = 7                       # pixels per semitone in a piano roll
 PC_ROW = 10                   # pixels per pitch class in the template chart
 WHITE, INK, GRID = (255, 255, 255), (30, 30, 30), (170, 170, 170)
@@ -283,7 +289,7 @@ def draw_piano_roll(song: Song, template: Template | None = None, low: int | Non
         shade[:, :len(steps)] = steps[:, pitches % 12].T
         rows[shade] = SHADE
     body = np.repeat(np.repeat(rows, ROW, axis=0), cell, axis=1)
-    width, top = LEFT + n * cell + RIGHT, 4
+    width, top = max(LEFT + n * cell + RIGHT, MIN_WIDTH), TOP
     height = top + len(pitches) * ROW + 16
     canvas = Image.new("RGB", (width, height), WHITE)
     canvas.paste(Image.fromarray(body), (LEFT, top))
@@ -325,15 +331,17 @@ def draw_template(template: Template) -> np.ndarray:
     labels = template.labels(absolute=True)
     shown = [b for b, name in enumerate(labels)                                # chord names where they change
              if name != "N" and (b == 0 or labels[b - 1] != name or b % 4 == 0)]
+    if beat < 12:                                    # no room for one upright name per beat: one per bar
+        shown = [b for b in shown if b % (STEPS_PER_BAR // STEPS_PER_BEAT) == 0]
     across = all(font(10).getlength(labels[b]) + 2 <= beat for b in shown)    # room to write them across?
     label_h = 14 if across else 4 + max([_vertical_label(labels[b]).height for b in shown] + [12])
-    top = label_h + 4
+    top = TOP + label_h
     grid = np.repeat(template.chord_pcs()[:, ::-1].T, STEPS_PER_BEAT, axis=1)   # (12, T), B at the top
     body = np.where(grid[..., None], np.array((120, 160, 225), np.uint8), np.array(WHITE, np.uint8))
     body = np.repeat(np.repeat(body, PC_ROW, axis=0), cell, axis=1).astype(np.uint8)
     bottom = top + 12 * PC_ROW
     rhythm_top, rhythm_bottom = bottom + 4, bottom + 16
-    canvas = Image.new("RGB", (max(LEFT + n * cell + RIGHT, 560), rhythm_bottom + 32), WHITE)
+    canvas = Image.new("RGB", (max(LEFT + n * cell + RIGHT, MIN_WIDTH), rhythm_bottom + 32), WHITE)
     canvas.paste(Image.fromarray(body), (LEFT, top))
     draw = ImageDraw.Draw(canvas)
     for i, name in enumerate(reversed(PITCH_NAMES)):

@@ -34,6 +34,11 @@ beat's chord (on beats 1 and 3: the strong beats), **rhythm F1** = how well the 
 PROMPT = "Pick a chorale or upload a file, then press **Extract Y' and render**; or sample a new template."
 
 
+def picture(label: str, elem_id: str) -> gr.Image:
+    """A drawing shown whole (PNG keeps the thin lines sharp)."""
+    return gr.Image(label=label, format="png", interactive=False, elem_id=elem_id)
+
+
 def build(ctx: AppContext) -> BuiltTab:
     names = list(mv.test_chorales())
     out_dir = tempfile.mkdtemp(prefix="regen-lite-music-")
@@ -56,9 +61,9 @@ def build(ctx: AppContext) -> BuiltTab:
                 None if result.y is None else mv.audio(result.y, tmpl),
                 mv.draw_template(result.template), mv.template_markdown(result.template, models().describe),
                 roll(result.rendered), mv.audio(result.rendered, tmpl),
-                mv.midi_file(result.rendered, result.template, out_dir, stem + "_rendered"),
+                mv.midi_file(result.rendered, out_dir, stem + "_rendered"),
                 roll(result.direct), mv.audio(result.direct, tmpl),
-                mv.midi_file(result.direct, result.template, out_dir, stem + "_direct"),
+                mv.midi_file(result.direct, out_dir, stem + "_direct"),
                 mv.metrics_table(result, seed, temperature), "\n".join(lines))
 
     def run_inspect(chorale, upload, seed, temperature, with_chords):
@@ -101,33 +106,27 @@ def build(ctx: AppContext) -> BuiltTab:
                                           elem_id="music_with_chords")
             render = gr.Button("Extract Y' and render", variant="primary", elem_id="music_render")
             with gr.Accordion("… or sample a new template from the prior (X → Y' → Y)", open=True):
-                key = gr.Dropdown(mv.KEYS, value="G major", label="Key X", allow_custom_value=True,   # checked by parse_key
-                                  elem_id="music_key")
+                key = gr.Dropdown(mv.KEYS, value="G major", label="Key X", elem_id="music_key",
+                                  allow_custom_value=True)     # an unknown key reaches parse_key, which says why
                 bars = gr.Slider(1, MAX_BARS, value=8, step=1, label="Bars", elem_id="music_bars")
                 sample = gr.Button("Sample a new template", elem_id="music_sample")
             notes = gr.Markdown(PROMPT, elem_id="music_notes")
-        with gr.Column(scale=4):
+        with gr.Column(scale=4):                  # one time axis: the pictures are stacked, full width
+            y_roll = picture("Y: the melody (shaded rows: chord tones of Y' at each beat)", "music_y")
+            with gr.Row():
+                y_audio = gr.Audio(label="Y", interactive=False, elem_id="music_y_audio")
+            y_prime = picture("Y' = template: chords per beat, rhythm, cadences", "music_y_prime")
+            y_prime_text = gr.Markdown(elem_id="music_y_prime_text")
+            rendered = picture("render(Y'): a new melody sampled from the template alone", "music_y_hat")
             with gr.Row(equal_height=True):
-                y_roll = gr.Image(label="Y: the melody", format="png", interactive=False, scale=4,
-                                  elem_id="music_y")
-                y_audio = gr.Audio(label="Y", interactive=False, scale=1, elem_id="music_y_audio")
+                rendered_audio = gr.Audio(label="render(Y')", interactive=False, elem_id="music_y_hat_audio")
+                rendered_midi = gr.File(label="render(Y') as MIDI (melody)", interactive=False,
+                                        elem_id="music_y_hat_midi")
+            direct = picture("direct: a melody for the same key and length, without Y'", "music_direct")
             with gr.Row(equal_height=True):
-                y_prime = gr.Image(label="Y' = template: chords per beat, rhythm, cadences", format="png",
-                                   interactive=False, scale=4, elem_id="music_y_prime")
-                y_prime_text = gr.Markdown(elem_id="music_y_prime_text")
-            with gr.Row(equal_height=True):
-                rendered = gr.Image(label="render(Y'): a new melody from the template", format="png",
-                                    interactive=False, scale=4, elem_id="music_y_hat")
-                with gr.Column(scale=1, min_width=200):
-                    rendered_audio = gr.Audio(label="render(Y')", interactive=False, elem_id="music_y_hat_audio")
-                    rendered_midi = gr.File(label="render(Y') as MIDI", interactive=False,
-                                            elem_id="music_y_hat_midi")
-            with gr.Row(equal_height=True):
-                direct = gr.Image(label="direct: a melody for the same key and length, no Y'", format="png",
-                                  interactive=False, scale=4, elem_id="music_direct")
-                with gr.Column(scale=1, min_width=200):
-                    direct_audio = gr.Audio(label="direct", interactive=False, elem_id="music_direct_audio")
-                    direct_midi = gr.File(label="direct as MIDI", interactive=False, elem_id="music_direct_midi")
+                direct_audio = gr.Audio(label="direct", interactive=False, elem_id="music_direct_audio")
+                direct_midi = gr.File(label="direct as MIDI (melody)", interactive=False,
+                                      elem_id="music_direct_midi")
             table = gr.Dataframe(headers=mv.METRIC_HEADERS, interactive=False, elem_id="music_numbers")
 
     settings = [seed, temperature, with_chords]
