@@ -105,7 +105,7 @@ def load_input(upload: str | None, clip: str | None) -> SpeechInput:
             audio = read_audio(upload)
         except AudioError as e:
             raise AudioError(str(e).replace(str(upload), name)) from e   # the server's temp path means nothing
-        return SpeechInput(audio.wave, f"uploaded file `{name}`", list(audio.notes))
+        return SpeechInput(audio.wave, f"your audio `{name}` (uploaded or recorded)", list(audio.notes))
     if not clip:
         raise AudioError("there is nothing to listen to: pick a shipped clip, upload an audio file or record one")
     clips = _clips()
@@ -294,13 +294,15 @@ def inspect(path: str, extractor, wave: np.ndarray) -> SpeechInspection:
                             summary_rows(path, extractor, wave, y_prime, m), m, y_prime.shape)
 
 
-def pitch_note(m: dict) -> str | None:
-    """A sentence for the notes when the rendering lost the pitch (MFCC does: it keeps only the envelope)."""
-    if m["voiced"] and m["voiced_kept"] < PITCH_LOST:
-        return (f"Only {100 * m['voiced_kept']:.0f}% of the voiced frames keep a pitch: this Y' kept the smooth "
-                "spectral envelope (which vowel) but not the harmonics (which note), so render(Y') sounds "
-                "whispered or buzzy. Listen, then switch to a mel path.")
-    return None
+def pitch_note(m: dict, name: str) -> str | None:
+    """A sentence for the notes when render(Y') lost the pitch (MFCC does by design: it keeps only the envelope)."""
+    if not m["voiced"] or m["voiced_kept"] >= PITCH_LOST:
+        return None
+    kept = f"Only {100 * m['voiced_kept']:.0f}% of the voiced frames of Y are voiced in render(Y')"
+    if name == "mfcc":
+        return (f"{kept}: MFCCs keep the smooth spectral envelope (which vowel) but not the harmonics (which note), "
+                "so render(Y') sounds whispered or buzzy. Listen, then switch to a mel path.")
+    return f"{kept}: the pitch did not survive this path on this input."
 
 
 COMPARE_HEADERS = ["path", "shape of Y'", "numbers / s", "compression", "LSD dB", "MCD dB", "voiced frames kept",

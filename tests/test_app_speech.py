@@ -150,7 +150,7 @@ def test_stereo_44k_upload_is_converted_with_a_notice(client, tmp_path):
     sf.write(path, np.stack([hi, 0.5 * hi], axis=1), 44_100, subtype="PCM_16")
     result = inspect(client, "mel+learned+gl", upload=path)
     notes = result[6]
-    assert "uploaded file `stereo_44k.wav`" in notes
+    assert "your audio `stereo_44k.wav` (uploaded or recorded)" in notes
     assert "mixed 2 channels down to mono" in notes and "resampled from 44100 Hz to 16000 Hz" in notes
     assert_good_result(result, "mel+learned+gl", len(wave) / SAMPLE_RATE)
 
@@ -336,3 +336,29 @@ def test_clicking_the_tab_shows_a_clip_and_a_bad_upload_recovers(speech_page, ap
         wait_for_audio(page, f"speech_compare_audio_{i}")
     page.screenshot(path=str(tmp_path / "speech_compare_all.png"), full_page=True)
     shutil.copy(tmp_path / "speech_compare_all.png", "/tmp/app_speech_compare.png")
+
+
+@pytest.mark.browser
+def test_a_microphone_recording_is_inspected(browser, app_url, tmp_path):
+    """Chromium's fake microphone (a beep) records through the real UI; stopping sends it through the path."""
+    from test_app_browser import CHROMIUM, CHROMIUM_ARGS
+
+    fake_mic = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+    b = browser.browser_type.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + fake_mic)   # a second Chromium
+    try:
+        page = b.new_context(permissions=["microphone"]).new_page()
+        page.set_default_timeout(TIMEOUT_MS * 4)
+        page.goto(app_url + "?tab=speech")
+        wait_for_text(page, "speech_notes", "shipped clip us_00")
+        recorder = page.locator("#speech_upload")
+        recorder.get_by_role("button", name="Record audio", exact=True).click()      # the microphone source
+        recorder.get_by_role("button", name="Record", exact=True).click()
+        page.wait_for_timeout(2000)                    # record two seconds of the fake microphone
+        recorder.get_by_role("button", name="Stop", exact=True).first.click()
+        wait_for_text(page, "speech_notes", "(uploaded or recorded)")
+        wait_for_text(page, "speech_numbers", "LSD")
+        wait_for_audio(page, "speech_y_hat")
+        page.screenshot(path=str(tmp_path / "speech_microphone.png"), full_page=True)
+    finally:
+        b.close()
+

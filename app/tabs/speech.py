@@ -49,7 +49,8 @@ def build(ctx: AppContext) -> BuiltTab:
                 message += " Pick a shipped clip or upload another file."
             raise gr.Error(message, title="Cannot use this audio", print_exception=False) from e
         if audio.notes:
-            gr.Info("; ".join(audio.notes).capitalize() + ".", title="Input adjusted")
+            said = "; ".join(audio.notes)
+            gr.Info(said[0].upper() + said[1:] + ".", title="Input adjusted")
         return audio
 
     def chosen_path(path: str | None):
@@ -69,7 +70,7 @@ def build(ctx: AppContext) -> BuiltTab:
             raise gr.Error(f"{path} failed on this audio: {type(e).__name__}: {e}") from e
         notes = [f"**Input:** {audio.source}"] + [f"- {n}" for n in audio.notes]
         notes.append(f"\n**Path:** {sv.PATH_TITLES.get(path, path)}")
-        lost = sv.pitch_note(r.metrics)
+        lost = sv.pitch_note(r.metrics, extractor.name)
         if lost:
             notes.append(f"\n**Pitch lost.** {lost}")
         return r.y_audio, r.y_spec, r.y_prime, r.y_hat_audio, r.y_hat_spec, r.table, "\n".join(notes)
