@@ -25,7 +25,6 @@ from pathlib import Path
 
 import torch
 
-from . import metrics
 
 RESULTS_DIR = Path(__file__).resolve().parent.parent / "benchmarks" / "results"
 
@@ -62,6 +61,8 @@ def fd_floor(classifier, real: torch.Tensor, pool: torch.Tensor, pool_labels: to
     """FD between `real` and `repeats` disjoint class-balanced draws of per_class * n_classes images from
     `pool` (other real images). Returns (repeats,): the value FD takes at this sample size when the
     'generator' is perfect. Its mean is the bias of FD at that size, its spread the sampling noise."""
+    from . import metrics     # here, not at the top: torchmetrics takes seconds to import (exercise checks import this module)
+
     out = []
     for r in range(repeats):
         idx = torch.cat([torch.nonzero(pool_labels == c).flatten()[r * per_class:(r + 1) * per_class]

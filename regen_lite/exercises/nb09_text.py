@@ -13,8 +13,6 @@ import random
 import re
 
 import torch
-from torchmetrics.functional.text import edit_distance as tm_edit_distance
-from torchmetrics.functional.text import word_error_rate as tm_word_error_rate
 
 from regen_lite.exercises.checking import Check, CheckResult
 from regen_lite.seq2seq import BOS, EOS, PAD, beam_search
@@ -92,6 +90,10 @@ def _one_char(seq) -> str:
 
 def check_edit_distance(fn) -> CheckResult:
     """fn(a, b) -> int: the Levenshtein distance between two sequences (strings or lists of phonemes)."""
+    # here, not at the top: torchmetrics takes seconds to import
+    from torchmetrics.functional.text import edit_distance as tm_edit_distance
+    from torchmetrics.functional.text import word_error_rate as tm_word_error_rate
+
     check = Check("edit_distance")
     with check:
         out = _whole(check.call(fn, "kitten", "sitting"))
