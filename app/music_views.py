@@ -10,8 +10,8 @@
 Both pipelines are `regen_lite.core.Regenerator`s built from the registry: the template one with the
 `chord_template` extractor, the direct one with `melody_identity` (Y' = Y). All models live in
 regen_lite; every error meant for the user is a `MusicError` (or regen_lite's `MusicInputError`).
-The pictures are drawn with numpy + PIL: matplotlib's plot_piano_roll costs about 100 ms a figure
-(measured in tests/test_app_music.py's docstring), these a few milliseconds.
+The pictures are drawn with numpy + PIL: regen_lite's matplotlib plot_piano_roll + savefig took 0.6-0.8 s
+a figure on the (busy) 2-core machine where this was written, these 20-50 ms there.
 """
 
 from __future__ import annotations
@@ -238,7 +238,7 @@ def song_line(song: Song) -> str:
 # ---------------------------------------------------------------------------------------
 
 LEFT, RIGHT = 40, 12          # margins: pitch names on the left
-TOP = 26                      # room for the label that Gradio lays over the top left corner
+TOP = 40                      # room for the label and buttons that Gradio lays over the picture's top
 MIN_WIDTH = 560               # short pieces: room for the legend (and the same width for every picture)
 ROW = 7                       # pixels per semitone in a piano roll
 PC_ROW = 10                   # pixels per pitch class in the template chart
