@@ -113,6 +113,8 @@ def prepare_audio(wave, sr: int, *, max_seconds: float = MAX_SECONDS) -> AudioIn
         a = (a.astype(np.float64) - (info.max + 1 if a.dtype.kind == "u" else 0)) / (info.max + 1)
     elif a.dtype.kind != "f":
         raise AudioError(f"audio samples must be numbers, not {a.dtype}")
+    if a.size == 0:                                 # before the channel mean, which would turn (0, C) into NaN
+        raise AudioError("the audio is empty (no samples)")
     if a.ndim == 2:                                 # channels: the short axis
         if a.shape[0] < a.shape[1]:
             a = a.T                                 # (C, T) -> (T, C)
@@ -121,8 +123,6 @@ def prepare_audio(wave, sr: int, *, max_seconds: float = MAX_SECONDS) -> AudioIn
         a = a.mean(axis=1)
     elif a.ndim != 1:
         raise AudioError(f"audio must be a 1-D wave or a 2-D (samples, channels) array, not shape {a.shape}")
-    if a.size == 0:
-        raise AudioError("the audio is empty (no samples)")
     if not np.isfinite(a).all():
         raise AudioError("the audio contains NaN or infinite samples")
     if a.size < MIN_SECONDS * sr:

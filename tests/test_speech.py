@@ -123,6 +123,7 @@ def test_long_audio_is_trimmed_with_a_notice():
     (np.zeros(SR, np.float32), SR, "silent"),
     (1e-5 * np.random.default_rng(0).standard_normal(SR).astype(np.float32), SR, "silent"),
     (np.zeros(0, np.float32), SR, "empty"),
+    (np.zeros((0, 1), np.float32), SR, "empty"),          # a WAV with a header and no samples, as soundfile reads it
     (tone(0.05), SR, "too short|at least"),
     (np.full(SR, np.nan, np.float32), SR, "NaN"),
     (tone(1.0), 100, "sample rate"),
@@ -337,3 +338,14 @@ def test_mfcc_loses_the_pitch_that_log_mel_keeps(i):
 def test_audio_bytes_is_a_16bit_wav(clip):
     info = sf.info(io.BytesIO(audio_bytes(clip.wave)))
     assert (info.samplerate, info.channels, info.subtype, info.format) == (16000, 1, "PCM_16", "WAV")
+
+
+def test_a_wav_with_no_samples_is_called_empty(tmp_path):
+    """A valid header and zero frames: the message says empty (not NaN), with no warnings on the way."""
+    import warnings
+
+    sf.write(tmp_path / "none.wav", np.zeros((0, 1), np.float32), SR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(AudioError, match="empty"):
+            read_audio(tmp_path / "none.wav")
