@@ -32,7 +32,7 @@ from regen_lite.core import Regenerator, get_extractor
 from regen_lite.extractors.music import RHYTHM_HOLD, RHYTHM_ONSET, Template
 from regen_lite.melody_model import DirectMelodyPrior, TemplateRenderer, load_direct_prior
 from regen_lite.music import (MAX_BARS, MODES, PITCH_NAMES, STEPS_PER_BAR, STEPS_PER_BEAT, KeyLength,
-                              MusicInputError, Song, key_name, load_chorales, load_song, write_midi)
+                              Song, key_name, load_chorales, load_song, write_midi)
 from regen_lite.music_metrics import corpus_histograms, melody_metrics
 from regen_lite.music_playback import SAMPLE_RATE, midi_to_name, synthesize
 from regen_lite.template_prior import load_template_prior
@@ -80,7 +80,6 @@ def input_song(chorale: str | None, upload: str | None) -> tuple[Song, list[str]
     Returns (song, notices about what was changed, the source in words)."""
     if upload:
         name = os.path.basename(str(upload))
-        check_midi_complete(upload)
         song, notices = load_song(upload)               # MusicInputError with a message for the user
         parts = song.meta.get("n_parts", 1)
         return song, notices, f"uploaded file `{name}` ({parts} part{'s' if parts != 1 else ''})"
@@ -91,30 +90,6 @@ def input_song(chorale: str | None, upload: str | None) -> tuple[Song, list[str]
         raise MusicError(f"There is no shipped test chorale {chorale!r}; pick one of the list "
                          f"(e.g. {', '.join(list(songs)[:3])}).")
     return songs[chorale], [], f"shipped test chorale `{chorale}` (four voices)"
-
-
-def check_midi_complete(path: str | os.PathLike) -> None:
-    """Refuse a MIDI file that was cut off. A standard MIDI file is a header chunk "MThd" (which says how
-    many tracks follow) and one "MTrk" chunk per track, each chunk starting with its length in bytes;
-    music21 reads a truncated file without complaint (as the notes before the cut), so the lengths are
-    checked here. Files that are not MIDI at all are left to load_song, which says so."""
-    data = Path(path).read_bytes()
-    name = os.path.basename(str(path))
-    if not data.startswith(b"MThd"):
-        return
-    if len(data) < 14:
-        raise MusicInputError(f"{name} is truncated: it ends inside its {len(data)}-byte MIDI header")
-    declared, tracks, pos = int.from_bytes(data[10:12], "big"), 0, 0
-    while pos + 8 <= len(data):
-        tag, length = data[pos:pos + 4], int.from_bytes(data[pos + 4:pos + 8], "big")
-        if pos + 8 + length > len(data):
-            raise MusicInputError(f"{name} is truncated: a {tag.decode('latin-1')} chunk declares {length} bytes "
-                                  f"but only {len(data) - pos - 8} are left (was the file cut off?)")
-        tracks += tag == b"MTrk"
-        pos += 8 + length
-    if tracks < declared:
-        raise MusicInputError(f"{name} is truncated: its header announces {declared} tracks but only "
-                              f"{tracks} are in the file (was the file cut off?)")
 
 
 def parse_key(text: str | None) -> tuple[int, int]:

@@ -299,6 +299,30 @@ def choose_key(score):
 SUFFIXES = {".mid": "midi", ".midi": "midi", ".musicxml": "musicxml", ".xml": "musicxml", ".mxl": "musicxml"}
 
 
+def check_midi_complete(path: str | os.PathLike) -> None:
+    """Refuse a MIDI file that was cut off. A standard MIDI file is a header chunk "MThd" (which says how
+    many tracks follow) and one "MTrk" chunk per track, each chunk starting with its length in bytes;
+    music21 reads a truncated file without complaint (as the notes before the cut), so the lengths are
+    checked here. Files that are not MIDI at all are left to load_song, which says so."""
+    data = Path(path).read_bytes()
+    name = Path(path).name
+    if not data.startswith(b"MThd"):
+        return
+    if len(data) < 14:
+        raise MusicInputError(f"{name} is truncated: it ends inside its {len(data)}-byte MIDI header")
+    declared, tracks, pos = int.from_bytes(data[10:12], "big"), 0, 0
+    while pos + 8 <= len(data):
+        tag, length = data[pos:pos + 4], int.from_bytes(data[pos + 4:pos + 8], "big")
+        if pos + 8 + length > len(data):
+            raise MusicInputError(f"{name} is truncated: a {tag.decode('latin-1')} chunk declares {length} bytes "
+                                  f"but only {len(data) - pos - 8} are left (was the file cut off?)")
+        tracks += tag == b"MTrk"
+        pos += 8 + length
+    if tracks < declared:
+        raise MusicInputError(f"{name} is truncated: its header announces {declared} tracks but only "
+                              f"{tracks} are in the file (was the file cut off?)")
+
+
 def load_song(path: str | os.PathLike, name: str | None = None) -> tuple[Song, list[str]]:
     """Read a MIDI or MusicXML file (an upload) into a Song. Returns (song, notices about what was changed).
     Raises MusicInputError with a message for the user when the file cannot be used."""
@@ -316,6 +340,8 @@ def load_song(path: str | os.PathLike, name: str | None = None) -> tuple[Song, l
         raise MusicInputError(f"{path.name} is empty")
     if size > MAX_FILE_BYTES:
         raise MusicInputError(f"{path.name} is {size / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB")
+    if kind == "midi":
+        check_midi_complete(path)
     try:
         score = music21.converter.parse(str(path), format=kind, forceSource=True)
     except Exception as e:  # music21 raises many types for malformed files

@@ -87,6 +87,19 @@ def test_bad_files_are_refused_with_a_message(tmp_path, name, content, match):
         load_song(path)
 
 
+def test_a_truncated_midi_file_is_refused(tmp_path):
+    """music21 reads a MIDI file cut off mid-track as the notes before the cut; load_song checks the
+    chunk lengths first and says the file is truncated."""
+    whole = (MUSIC / "bwv165.6_melody.mid").read_bytes()
+    for cut in (10, len(whole) // 2, len(whole) - 3):
+        path = tmp_path / f"cut{cut}.mid"
+        path.write_bytes(whole[:cut])
+        with pytest.raises(MusicInputError, match="truncated"):
+            load_song(path)
+    (tmp_path / "whole.mid").write_bytes(whole)
+    assert load_song(tmp_path / "whole.mid")[0].n_steps > 0
+
+
 def _score(ts: str, pitches, ql=1.0):
     from music21 import meter, note, stream
     p = stream.Part()
