@@ -66,8 +66,10 @@ def build_demo(device: str | None = None, tabs=TABS) -> gr.Blocks:
         for component in components:
             component.change(None, components, None, js=sync, api_visibility="private")
         demo.load(None, None, None, js=url_state.open_tab_js({t.id: t.title for t in tabs}), api_visibility="private")
-        for tab, row in zip(tabs, tab_rows):
+        for tab, row, b in zip(tabs, tab_rows, built):
             row.select(None, None, None, js=url_state.tab_js(tab.id), api_visibility="private")
+            if b.on_open is not None:
+                row.select(*b.on_open, api_visibility="private")
     return demo
 
 

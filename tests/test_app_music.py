@@ -333,3 +333,20 @@ def test_music_tab_in_a_browser(browser, app_url, tmp_path):
         page.screenshot(path=str(tmp_path / "music_upload.png"), full_page=True)
     finally:
         page.close()
+
+
+@pytest.mark.browser
+def test_opening_the_tab_by_a_click_shows_the_first_chorale(browser, app_url):
+    """No link, no button: clicking the Music tab draws the selected chorale (BuiltTab.on_open), once."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(app_url)
+        page.wait_for_selector("#y_prime img")                          # the first tab is drawn: the page is live
+        assert page.locator("#music_y img").count() == 0                # nothing rendered for a tab nobody opened
+        page.get_by_role("tab", name="Music").click()
+        for elem in ("music_y", "music_y_prime", "music_y_hat", "music_direct"):
+            page.wait_for_selector(f"#{elem} img", timeout=3 * TIMEOUT_MS)
+        page.wait_for_function("() => document.querySelector('#music_notes').innerText.includes('shipped test chorale')")
+    finally:
+        page.close()

@@ -37,6 +37,8 @@ class BuiltTab:
     url_fields: list[UrlField] = field(default_factory=list)   # settings kept in the URL
     # run after a shared link's settings were applied, e.g. to show the restored view: (fn, inputs, outputs)
     after_url_restore: tuple | None = None
+    # run each time the user opens the tab (e.g. to draw its first view only when someone looks): (fn, inputs, outputs)
+    on_open: tuple | None = None
 
 
 @dataclass

@@ -129,6 +129,7 @@ def build(ctx: AppContext) -> BuiltTab:
                                       elem_id="music_direct_midi")
             table = gr.Dataframe(headers=mv.METRIC_HEADERS, interactive=False, elem_id="music_numbers")
 
+    shown = gr.State(False)                 # has this page drawn the tab's view yet?
     settings = [seed, temperature, with_chords]
     inputs = [chorale, upload] + settings
     outputs = [y_roll, y_audio, y_prime, y_prime_text, rendered, rendered_audio, rendered_midi,
@@ -140,18 +141,25 @@ def build(ctx: AppContext) -> BuiltTab:
     upload.upload(run_inspect, inputs, outputs, api_visibility="private")
     upload.clear(run_inspect, inputs, outputs, api_visibility="private")
 
-    def restore(chorale, upload, seed, temperature, with_chords, request: gr.Request):
-        """After a page load: show the chorale when the link is about this tab; otherwise wait for a click
-        (so that opening the app does not render melodies nobody looks at)."""
+    def show_once(shown, chorale, upload, seed, temperature, with_chords):
+        """The first time the tab opens (or a link opens it), show the selected chorale; later visits keep the view."""
+        if shown:
+            return (True,) + tuple(gr.update() for _ in outputs)
+        return (True,) + run_inspect(chorale, upload, seed, temperature, with_chords)
+
+    def restore(shown, chorale, upload, seed, temperature, with_chords, request: gr.Request):
+        """After a page load: show the chorale when the link is about this tab; otherwise wait until the tab
+        is opened (so that opening the app does not render melodies nobody looks at)."""
         query = dict(request.query_params) if request is not None else {}
         if query.get("tab") != TAB.id and not {"chorale", "music_seed"} & set(query):
-            return tuple(gr.update() for _ in outputs)
-        return run_inspect(chorale, upload, seed, temperature, with_chords)
+            return (shown,) + tuple(gr.update() for _ in outputs)
+        return show_once(shown, chorale, upload, seed, temperature, with_chords)
 
     return BuiltTab(
         url_fields=[UrlField("chorale", chorale, one_of(names), "one of the shipped test chorales, e.g. bwv165.6"),
                     UrlField("music_seed", seed, int_in(0, MAX_SEED), SEED_ALLOWED)],
-        after_url_restore=(restore, inputs, outputs))
+        after_url_restore=(restore, [shown] + inputs, [shown] + outputs),
+        on_open=(show_once, [shown] + inputs, [shown] + outputs))
 
 
 TAB = AppTab("music", "Music", "music", build)

@@ -129,10 +129,6 @@ def build(ctx: AppContext) -> BuiltTab:
     upload.stop_recording(run_inspect, inputs, outputs, api_visibility="private")
     upload.clear(run_inspect, inputs, outputs, api_visibility="private")
     compare_button.click(run_compare_all, [upload, clip], compare_audio + [compare_table], api_name="speech_compare_all")
-    tab = gr.context.Context.block   # the gr.Tab this build runs inside (app/main.py opens it)
-    if isinstance(tab, gr.Tab):
-        tab.select(show_once, [shown] + inputs, [shown] + outputs, api_visibility="private")
-
     def restore(shown: bool, upload: str | None, clip: str | None, path: str | None, request: gr.Request):
         """After a link's settings were applied: show the view only if the link opens this tab or sets its
         settings (every page load runs this; pYIN and Griffin-Lim are not free)."""
@@ -144,7 +140,8 @@ def build(ctx: AppContext) -> BuiltTab:
     return BuiltTab(
         url_fields=[UrlField("speech_path", path, one_of(path_names), "one of " + ", ".join(path_names)),
                     UrlField("speech_clip", clip, one_of(clip_names), "a shipped clip such as us_00, gb_07 or usf_19")],
-        after_url_restore=(restore, [shown] + inputs, [shown] + outputs))
+        after_url_restore=(restore, [shown] + inputs, [shown] + outputs),
+        on_open=(show_once, [shown] + inputs, [shown] + outputs))
 
 
 TAB = AppTab("speech", "Speech", "speech", build)
