@@ -5,6 +5,9 @@ Starts `python -m app.main` on a free port (or uses --url), then prints medians:
     inspect         one round trip per image extractor (target <= 150 ms on CPU)
     compare all     every extractor on one image (target <= 1 s)
     generate 16     16 samples per pipeline at its default settings (target <= 2 s for latent and code pipelines)
+    speech          one clip (3 s of audio) along each path, and all four paths at once
+    text            one sentence through each text extractor (dictionary words; a made-up word)
+    music           a held-out chorale -> template -> rendered and direct melodies; an 8-bar generation
 Each row also gives the ratio to the identity extractor's round trip measured in the same run (the cost
 of Gradio itself), since these machines are noisy. Writes benchmarks/results/app_latency.md.
 
@@ -33,7 +36,10 @@ from regen_lite.pipelines import PIPELINES  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
-TARGETS = {"inspect": 0.150, "compare all": 1.0, "generate 16": 2.0}
+TARGETS = {"inspect": 0.150, "compare all": 1.0, "generate 16": 2.0, "speech": 2.0, "text": 2.0, "music": 2.0}
+SPEECH_CLIP = "us_00"
+SENTENCES = {"known words": "The cat sat on the mat.", "made-up word": "Our grumbleberry smoothie tastes zorptastic."}
+CHORALE = "bwv10.7"
 
 
 def free_port() -> int:
@@ -105,6 +111,19 @@ def main(argv=None):
             s = median_seconds(lambda: client.predict(name, 7, 25, 1.0, 0, 16, api_name="/generate"),
                                max(3, args.repeats // 2))
             rows.append(("generate 16", name, s))
+        for path in choices(api["/speech_inspect"]["parameters"][2], []):
+            rows.append(("speech", f"inspect {path}", median_seconds(
+                lambda: client.predict(None, SPEECH_CLIP, path, api_name="/speech_inspect"), args.repeats)))
+        rows.append(("speech", "compare all paths", median_seconds(
+            lambda: client.predict(None, SPEECH_CLIP, api_name="/speech_compare_all"), max(3, args.repeats // 2))))
+        for extractor in ("g2p", "g2p_neural"):
+            for what, text in SENTENCES.items():
+                rows.append(("text", f"{extractor}, {what}", median_seconds(
+                    lambda: client.predict(text, extractor, api_name="/text_regenerate"), args.repeats)))
+        rows.append(("music", f"inspect {CHORALE}", median_seconds(
+            lambda: client.predict(CHORALE, None, 0, 1.0, True, api_name="/music_inspect"), args.repeats)))
+        rows.append(("music", "generate G major, 8 bars", median_seconds(
+            lambda: client.predict("G major", 8, 0, 1.0, True, api_name="/music_generate"), args.repeats)))
     finally:
         if proc is not None:
             proc.terminate()
