@@ -11,8 +11,8 @@ import torch
 from matplotlib import colormaps
 
 from regen_lite.checkpoints import CheckpointError
-from regen_lite.data import FASHION_CLASSES
-from regen_lite.pipelines import PIPELINES, build_pipeline
+from regen_lite.image.data import FASHION_CLASSES
+from regen_lite.image.pipelines import PIPELINES, build_pipeline
 
 MAX_STEPS, MAX_SAMPLES, MAX_SEED = 200, 36, 2**31 - 1
 TILE = 56   # pixels per sample in the grids

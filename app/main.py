@@ -25,8 +25,10 @@ if __package__ in (None, ""):  # run as a script (`python app/main.py`): make `a
 
 import gradio as gr  # noqa: E402
 
-from app import url_state  # noqa: E402
-from app import views  # noqa: E402
+from app import (
+    url_state,  # noqa: E402
+    views,  # noqa: E402
+)
 from app.tabs import TABS, AppContext  # noqa: E402
 from regen_lite.device import get_device  # noqa: E402
 

@@ -28,14 +28,26 @@ import torch
 from PIL import Image, ImageDraw
 
 from app.pictures import font
-from regen_lite.core import Regenerator, get_extractor
-from regen_lite.extractors.music import RHYTHM_HOLD, RHYTHM_ONSET, Template
-from regen_lite.melody_model import DirectMelodyPrior, TemplateRenderer, load_direct_prior
-from regen_lite.music import (MAX_BARS, MODES, PITCH_NAMES, STEPS_PER_BAR, STEPS_PER_BEAT, KeyLength,
-                              Song, key_name, load_chorales, load_song, write_midi)
-from regen_lite.music_metrics import corpus_histograms, melody_metrics
-from regen_lite.music_playback import SAMPLE_RATE, midi_to_name, synthesize
-from regen_lite.template_prior import load_template_prior
+from regen_lite.core import Regenerator
+from regen_lite.music.metrics import corpus_histograms, melody_metrics
+from regen_lite.music.playback import SAMPLE_RATE, midi_to_name, synthesize
+from regen_lite.music.priors import load_template_prior
+from regen_lite.music.renderers import DirectMelodyPrior, TemplateRenderer, load_direct_prior
+from regen_lite.music.song import (
+    MAX_BARS,
+    MODES,
+    PITCH_NAMES,
+    STEPS_PER_BAR,
+    STEPS_PER_BEAT,
+    KeyLength,
+    Song,
+    key_name,
+    load_chorales,
+    load_song,
+    write_midi,
+)
+from regen_lite.music.template import RHYTHM_HOLD, RHYTHM_ONSET, Template
+from regen_lite.registry import get_extractor
 
 MAX_SEED = 2**31 - 1
 TEMPERATURE_RANGE = (0.1, 2.0)

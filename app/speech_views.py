@@ -23,12 +23,12 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from app.pictures import BACKGROUND, INK, caption, colour_bar, colourise, font
-
 from regen_lite.checkpoints import CheckpointError
-from regen_lite.extractors.audio import SPEECH_PATHS, SpectrogramConfig, griffin_lim, speech_path, stft_magnitude
-from regen_lite.speech import SAMPLE_RATE, AudioError, load_speech_clips, read_audio, speech_transcripts
-from regen_lite.speech_metrics import pitch_track, speech_metrics
-from regen_lite.speech_viz import display_values, magnitude_to_db
+from regen_lite.speech.data import SAMPLE_RATE, AudioError, load_speech_clips, read_audio, speech_transcripts
+from regen_lite.speech.features import SpectrogramConfig, griffin_lim, stft_magnitude
+from regen_lite.speech.metrics import pitch_track, speech_metrics
+from regen_lite.speech.pipelines import SPEECH_PATHS, speech_path
+from regen_lite.speech.viz import display_values, magnitude_to_db
 
 DEFAULT_PATH = "mel+learned+gl"     # the regeneration-learning path: a compact Y', a learned renderer
 PATH_TITLES = {

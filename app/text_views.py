@@ -15,9 +15,10 @@ from pathlib import Path
 
 import torch
 
-from regen_lite.core import Extractor, get_extractor
-from regen_lite.extractors.text import regenerate_text
-from regen_lite.text import TextError, parse_text
+from regen_lite.core import Extractor
+from regen_lite.registry import get_extractor
+from regen_lite.text.lexicon import TextError, parse_text
+from regen_lite.text.pipelines import regenerate_text
 
 EXTRACTORS = ("g2p", "g2p_neural")     # dictionary + learned fallback; the learned models alone
 SENTENCES_FILE = Path(__file__).resolve().parent.parent / "data_samples" / "text" / "sentences.txt"

@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from regen_lite.data import CLASS_SLUGS, FASHION_CLASSES
+from regen_lite.image.data import CLASS_SLUGS, FASHION_CLASSES
 
 MAX_SEED = 2**31 - 1
 

@@ -24,11 +24,11 @@ import torch
 from PIL import Image, ImageOps
 
 from app.pictures import draw_channels, draw_code_map, draw_dct
-
 from regen_lite.checkpoints import CheckpointError
-from regen_lite.core import Extractor, extractor_summary, get_extractor, list_extractors
-from regen_lite.data import FASHION_CLASSES, load_fashion_mnist, to_float
-from regen_lite.metrics import psnr, ssim
+from regen_lite.core import Extractor
+from regen_lite.image.data import FASHION_CLASSES, load_fashion_mnist, to_float
+from regen_lite.image.metrics import psnr, ssim
+from regen_lite.registry import extractor_summary, get_extractor, list_extractors
 
 SIZE = 28                    # Fashion-MNIST images are 28 x 28
 DISPLAY_SCALE = 10           # show each pixel as a 10 x 10 block (280 x 280 on screen)

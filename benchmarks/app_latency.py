@@ -31,8 +31,8 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 from gradio_client import Client  # noqa: E402
 
-from regen_lite.core import list_extractors  # noqa: E402
-from regen_lite.pipelines import PIPELINES  # noqa: E402
+from regen_lite.image.pipelines import PIPELINES  # noqa: E402
+from regen_lite.registry import list_extractors  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"

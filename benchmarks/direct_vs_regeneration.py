@@ -23,11 +23,12 @@ from pathlib import Path
 import torch
 from safetensors.torch import save_file
 
-from regen_lite import metrics
 from regen_lite.checkpoints import CheckpointError, load_checkpoint, weights_dir
-from regen_lite.data import find_fashion_mnist_dir, load_fashion_mnist, to_float
-from regen_lite.pipelines import PIPELINES, build_pipeline
-from regen_lite.recipes import extract_all
+from regen_lite.image import metrics
+from regen_lite.image.data import find_fashion_mnist_dir, load_fashion_mnist, to_float
+from regen_lite.image.networks import Classifier
+from regen_lite.image.pipelines import PIPELINES, build_pipeline
+from regen_lite.image.recipes import RECIPES, extract_all
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SAMPLES = RESULTS / ".samples"
@@ -53,7 +54,7 @@ def mismatch_rows(clf, real, n, seed=0):
     """RQ10, training-inference mismatch of the low-res pipeline: the super-resolution renderer is trained
     on extracted Y' but at inference gets the prior's Y'. FD of the rendered images with oracle vs predicted
     Y', for the plain renderer and for one trained on noisy Y' (the remedy)."""
-    from regen_lite.renderers import load_renderer
+    from regen_lite.image.renderers import load_renderer
 
     base, spec = build_pipeline("lowres")
     labels = torch.arange(10).repeat_interleave(n // 10)
@@ -88,7 +89,7 @@ def main(argv=None):
     source = "full" if find_fashion_mnist_dir() else "sample"
     x_test, _ = load_fashion_mnist("test", source)
     real = to_float(x_test)
-    clf, _ = load_checkpoint(weights_dir() / "classifier", expect="Classifier")
+    clf, _ = load_checkpoint(weights_dir() / "classifier", Classifier)
     x_train, _ = load_fashion_mnist("train", source)
     floor = metrics.frechet_distance(clf, real, to_float(x_train[: len(real)]))
     rows = [{"pipeline": "real vs real (floor)", "Y'": "-", "FD": round(floor, 2), "oracle-Y' FD": "",
@@ -101,7 +102,7 @@ def main(argv=None):
         except CheckpointError as e:
             print(f"skipping {name}: {e}")
             continue
-        _, info = load_checkpoint(weights_dir() / spec.prior)
+        _, info = load_checkpoint(weights_dir() / spec.prior, RECIPES[spec.prior].model)
         t0 = time.perf_counter()
         fake = generate(pipe, labels, spec.sample_kw)
         gen_s = time.perf_counter() - t0

@@ -25,14 +25,16 @@ from pathlib import Path
 
 import torch
 
-from regen_lite import metrics
 from regen_lite.checkpoints import CheckpointError, load_checkpoint, weights_dir
 from regen_lite.core import Regenerator
-from regen_lite.data import find_fashion_mnist_dir, load_fashion_mnist, to_float
-from regen_lite.extractors.autoencoders import VAE, VAEConfig, AutoencoderExtractor
-from regen_lite.pipelines import PIPELINES
-from regen_lite.priors import DiffusionPrior
-from regen_lite.recipes import AE_SIZE, RECIPES, extract_all, run_recipe
+from regen_lite.image import metrics
+from regen_lite.image.autoencoders import VAE, AutoencoderExtractor, VAEConfig
+from regen_lite.image.data import find_fashion_mnist_dir, load_fashion_mnist, to_float
+from regen_lite.image.networks import Classifier
+from regen_lite.image.pipelines import PIPELINES
+from regen_lite.image.priors import DiffusionPrior
+from regen_lite.recipes import run_recipe
+from regen_lite.image.recipes import AE_SIZE, RECIPES, extract_all
 
 HERE = Path(__file__).resolve().parent
 RESULTS, CACHE = HERE / "results", HERE / ".cache" / "latent_size"
@@ -50,15 +52,15 @@ def vae_and_prior(c: int, data: str):
             run_recipe(replace(shipped_vae, name=vae_name, command=COMMAND,
                                build=lambda: VAE(VAEConfig(latent_ch=c, beta=0.01, **AE_SIZE))),
                        out_dir=d, data=data, progress=False)
-        vae, _ = load_checkpoint(d / vae_name, expect="VAE")
+        vae, _ = load_checkpoint(d / vae_name, VAE)
         if not (d / f"{prior_name}.json").exists():
             # the shipped prior's network with C input channels
             cfg = replace(shipped_prior.build().cfg, shape=(c, 7, 7))
             run_recipe(replace(shipped_prior, name=prior_name, command=COMMAND, extractor=vae_name,
                                build=lambda: DiffusionPrior(cfg)),
                        out_dir=d, data=data, progress=False, extractor=AutoencoderExtractor(vae_name, vae))
-    vae, vae_info = load_checkpoint(d / vae_name, expect="VAE")
-    prior, prior_info = load_checkpoint(d / prior_name, expect="DiffusionPrior")
+    vae, vae_info = load_checkpoint(d / vae_name, VAE)
+    prior, prior_info = load_checkpoint(d / prior_name, DiffusionPrior)
     return AutoencoderExtractor(vae_name, vae), prior.eval(), vae_info, prior_info
 
 
@@ -94,7 +96,7 @@ def main(argv=None):
     source = "full" if find_fashion_mnist_dir() else "sample"
     x_test, _ = load_fashion_mnist("test", source)
     real = to_float(x_test)
-    clf, _ = load_checkpoint(weights_dir() / "classifier", expect="Classifier")
+    clf, _ = load_checkpoint(weights_dir() / "classifier", Classifier)
     labels = torch.arange(10).repeat_interleave(args.n // 10)
     kw = PIPELINES["latent"].sample_kw
     rows = []

@@ -31,12 +31,13 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from regen_lite.extractors.music import ChordToneRenderer, extract_template  # noqa: E402
-from regen_lite.melody_model import DirectMelodyPrior, load_melody_net, TemplateRenderer  # noqa: E402
-from regen_lite.music import KeyLength, load_chorales  # noqa: E402
-from regen_lite.music_metrics import melody_metrics  # noqa: E402
-from regen_lite.music_recipes import teacher_forced  # noqa: E402
-from regen_lite.template_prior import load_template_prior  # noqa: E402
+from regen_lite.music.extractors import ChordToneRenderer
+from regen_lite.music.metrics import melody_metrics  # noqa: E402
+from regen_lite.music.priors import load_template_prior  # noqa: E402
+from regen_lite.music.recipes import teacher_forced  # noqa: E402
+from regen_lite.music.renderers import DirectMelodyPrior, TemplateRenderer, load_melody_net  # noqa: E402
+from regen_lite.music.song import KeyLength, load_chorales  # noqa: E402
+from regen_lite.music.template import extract_template  # noqa: E402
 
 SEEDS = (0, 1, 2)
 COLS = ["chord_tones", "chord_tones_strong", "rhythm_f1", "pc_hist_tv", "stepwise"]

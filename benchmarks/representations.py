@@ -19,10 +19,10 @@ from pathlib import Path
 import torch
 
 from regen_lite.checkpoints import CheckpointError
-from regen_lite.core import get_extractor, list_extractors
-from regen_lite.data import find_fashion_mnist_dir, load_fashion_mnist, to_float
-from regen_lite.metrics import reconstruction_metrics
-from regen_lite.recipes import REPRESENTATION_TARGETS as TARGETS
+from regen_lite.image.data import find_fashion_mnist_dir, load_fashion_mnist, to_float
+from regen_lite.image.metrics import reconstruction_metrics
+from regen_lite.image.recipes import REPRESENTATION_TARGETS as TARGETS
+from regen_lite.registry import get_extractor, list_extractors
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

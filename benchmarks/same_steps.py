@@ -19,11 +19,13 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file
 
-from regen_lite import metrics
 from regen_lite.checkpoints import load_checkpoint, weights_dir
-from regen_lite.data import find_fashion_mnist_dir, load_fashion_mnist, to_float
-from regen_lite.pipelines import PIPELINES, build_pipeline
-from regen_lite.recipes import PRIOR_STEPS, RECIPES, run_recipe
+from regen_lite.image import metrics
+from regen_lite.image.data import find_fashion_mnist_dir, load_fashion_mnist, to_float
+from regen_lite.image.networks import Classifier
+from regen_lite.image.pipelines import PIPELINES, build_pipeline
+from regen_lite.recipes import run_recipe
+from regen_lite.image.recipes import PRIOR_STEPS, RECIPES
 
 HERE = Path(__file__).resolve().parent
 RESULTS, CACHE, SAMPLES = HERE / "results", HERE / ".cache" / "same_steps", HERE / "results" / ".samples"
@@ -50,14 +52,14 @@ def main(argv=None):
 
     source = "full" if find_fashion_mnist_dir() else "sample"
     real = to_float(load_fashion_mnist("test", source)[0])
-    clf, _ = load_checkpoint(weights_dir() / "classifier", expect="Classifier")
+    clf, _ = load_checkpoint(weights_dir() / "classifier", Classifier)
     steps = PRIOR_STEPS["prior_direct"]
     labels = torch.arange(10).repeat_interleave(args.n // 10)
     rows = []
     for name in args.pipelines:
         spec = PIPELINES[name]
         if name == "direct":   # the shipped direct prior already has `steps` steps
-            prior, info = load_checkpoint(weights_dir() / spec.prior)
+            prior, info = load_checkpoint(weights_dir() / spec.prior, RECIPES[spec.prior].model)
             saved = SAMPLES / "direct.safetensors"
             if saved.exists():
                 d = load_file(saved)
@@ -70,10 +72,10 @@ def main(argv=None):
             if not stem.with_suffix(".json").exists():
                 r = replace(RECIPES[spec.prior], name=stem.name, command=COMMAND)
                 run_recipe(r, out_dir=CACHE, data=source, max_steps=steps, progress=False)
-            prior, info = load_checkpoint(stem)
+            prior, info = load_checkpoint(stem, RECIPES[spec.prior].model)
             pipe, _ = build_pipeline(name, prior=prior)
             fake, lab = generate(pipe, labels, spec.sample_kw), labels
-        shipped = load_checkpoint(weights_dir() / spec.prior)[1]
+        shipped = load_checkpoint(weights_dir() / spec.prior, RECIPES[spec.prior].model)[1]
         rows.append({"pipeline": name, "prior steps": info["steps"], "prior train s": info["train_seconds"],
                      "FD": round(metrics.frechet_distance(clf, real, fake), 2),
                      "accuracy": f"{metrics.classifier_accuracy(clf, fake, lab):.1%}",

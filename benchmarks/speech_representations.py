@@ -25,10 +25,10 @@ import numpy as np
 import torch
 
 from regen_lite.checkpoints import CheckpointError
-from regen_lite.core import get_extractor
-from regen_lite.extractors.audio import SPEECH_PATHS
-from regen_lite.speech import SAMPLE_RATE, load_speech_clips
-from regen_lite.speech_metrics import pitch_metrics, speech_metrics
+from regen_lite.registry import get_extractor
+from regen_lite.speech.data import SAMPLE_RATE, load_speech_clips
+from regen_lite.speech.metrics import pitch_metrics, speech_metrics
+from regen_lite.speech.pipelines import SPEECH_PATHS
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PCM_KBPS = SAMPLE_RATE * 16 / 1000     # Y itself: 256 kbit/s of 16-bit PCM

@@ -25,10 +25,14 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from regen_lite.checkpoints import load_checkpoint, weights_dir  # noqa: E402
-from regen_lite.extractors.text import P2GRenderer, evaluate_mixed, mixed_word_list  # noqa: E402
-from regen_lite.seq2seq import translate  # noqa: E402
-from regen_lite.text import (g2p_scores, homophone_analysis, homophone_groups, load_lexicon, p2g_scores,  # noqa: E402
-                             split_of, spellings_of, word_list)
+from regen_lite.text.extractors import P2GRenderer
+from regen_lite.text.lexicon import homophone_groups, load_lexicon, spellings_of, split_of, word_list
+from regen_lite.text.metrics import g2p_scores, homophone_analysis, p2g_scores
+from regen_lite.text.recipes import evaluate_mixed, mixed_word_list  # noqa: E402
+from regen_lite.text.seq2seq import (
+    Seq2Seq,
+    translate,  # noqa: E402
+)
 
 OUT = Path(__file__).resolve().parent / "results"
 ORACLE = "oracle Y' (dictionary)"
@@ -46,8 +50,8 @@ def timed(fn, *a, **kw):
 def main() -> None:
     torch.set_num_threads(min(2, torch.get_num_threads()))
     load_start = os.getloadavg()[0]
-    g2p, g2p_info = load_checkpoint(weights_dir() / "g2p", expect="Seq2Seq")
-    p2g, p2g_info = load_checkpoint(weights_dir() / "p2g", expect="Seq2Seq")
+    g2p, g2p_info = load_checkpoint(weights_dir() / "g2p", Seq2Seq)
+    p2g, p2g_info = load_checkpoint(weights_dir() / "p2g", Seq2Seq)
     lex = load_lexicon()
     held = list(word_list("test"))
     oracle = [list(lex[w][0]) for w in held]                   # the dictionary's main pronunciation

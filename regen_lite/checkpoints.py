@@ -17,24 +17,13 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from .paths import weights_dir
+
 FORMAT = "regen-lite/1"
-_MODELS: dict[str, type] = {}
 
 
 class CheckpointError(RuntimeError):
     """A checkpoint is missing, corrupt, foreign or does not match its model."""
-
-
-def register_model(cls):
-    """Class decorator: a model with a `Config` dataclass attribute can be saved and rebuilt by name."""
-    _MODELS[cls.__name__] = cls
-    return cls
-
-
-def weights_dir() -> Path:
-    """Where shipped weights live: $REGEN_LITE_WEIGHTS, else data_samples/weights beside the package."""
-    env = os.environ.get("REGEN_LITE_WEIGHTS")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "data_samples" / "weights"
 
 
 def _stem(path: str | os.PathLike) -> Path:
@@ -68,10 +57,11 @@ def read_info(path) -> dict:
     return info
 
 
-def load_checkpoint(path, *, expect: str | None = None, device="cpu"):
-    """Rebuild the model saved at `path` and load its weights. Returns (model in eval mode, info dict).
+def load_checkpoint(path, model_class: type, *, device="cpu"):
+    """Rebuild the `model_class` saved at `path` and load its weights. Returns (model in eval mode, info).
 
-    expect: the model class name the caller needs (e.g. "VQVAE"); anything else is refused.
+    model_class: the class the caller needs (e.g. VQVAE), with a `Config` dataclass attribute; a checkpoint
+    of any other class is refused. (To load by the name in the JSON, use registry.load_pretrained.)
     """
     stem = _stem(path)
     if Path(path).suffix in (".pt", ".pth", ".pkl", ".ckpt", ".bin"):
@@ -80,13 +70,9 @@ def load_checkpoint(path, *, expect: str | None = None, device="cpu"):
         raise CheckpointError(f"no checkpoint at {stem}.safetensors")
     info = read_info(stem)
     name = info.get("model")
-    if expect is not None and name != expect:
-        raise CheckpointError(f"{stem}: holds a {name} but a {expect} was asked for")
-    if name not in _MODELS:
-        _import_models()
-    if name not in _MODELS:
-        raise CheckpointError(f"{stem}: unknown model class {name!r}; known: {', '.join(sorted(_MODELS))}")
-    cls = _MODELS[name]
+    cls = model_class
+    if name != cls.__name__:
+        raise CheckpointError(f"{stem}: holds a {name} but a {cls.__name__} was asked for")
     known = {f.name for f in fields(cls.Config)}
     cfg_dict = info.get("config", {})
     unknown = set(cfg_dict) - known
@@ -106,14 +92,6 @@ def load_checkpoint(path, *, expect: str | None = None, device="cpu"):
     except RuntimeError as e:
         raise CheckpointError(f"{st}: weights do not match {cls.__name__}({cfg}): {str(e).splitlines()[0]}") from e
     return model.to(device).eval(), info
-
-
-def _import_models():
-    from . import nn, priors, renderers  # noqa: F401  (importing registers their models)
-    from .extractors import autoencoders  # noqa: F401
-    from . import seq2seq  # noqa: F401  (text: G2P and P2G)
-    from . import melody_model, template_prior  # noqa: F401  (music: template -> melody, template prior)
-    from . import speech_renderer  # noqa: F401  (speech: learned log-mel -> |STFT| renderer)
 
 
 def pretrained_path(name: str) -> Path:

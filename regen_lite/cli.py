@@ -16,8 +16,9 @@ def cmd_info(args) -> int:
 
     from . import __version__
     from .checkpoints import list_pretrained, weights_dir
-    from .data import SAMPLE_FILE, find_fashion_mnist_dir, samples_dir
     from .device import get_device
+    from .image.data import SAMPLE_FILE, find_fashion_mnist_dir
+    from .paths import samples_dir
 
     print(f"regen-lite {__version__}  python {platform.python_version()}  torch {torch.__version__}  numpy {numpy.__version__}")
     try:
@@ -51,12 +52,13 @@ def cmd_info(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from .recipes import RECIPES, run_recipe
+    from .recipes import run_recipe
+    from .registry import get_recipe, list_recipes
 
-    if args.name not in RECIPES:
-        print(f"unknown model {args.name!r}; choose from: {', '.join(RECIPES)}", file=sys.stderr)
+    if args.name not in list_recipes():
+        print(f"unknown model {args.name!r}; choose from: {', '.join(list_recipes())}", file=sys.stderr)
         return 2
-    stem, info = run_recipe(args.name, epochs=args.epochs, data=args.data, device=args.device,
+    stem, info = run_recipe(get_recipe(args.name), epochs=args.epochs, data=args.data, device=args.device,
                             out_dir=args.out, resume=args.resume, progress=not args.quiet, seed=args.seed,
                             max_steps=args.steps)
     print(f"saved {stem}.safetensors (+ .json) after {info['train_seconds']} s of training")
@@ -67,7 +69,7 @@ def cmd_train(args) -> int:
 
 def parse_class(name: str) -> int:
     """'sneaker', 'ankle boot', 'boot' or '7' -> 7."""
-    from .data import CLASS_SLUGS, FASHION_CLASSES
+    from .image.data import CLASS_SLUGS, FASHION_CLASSES
 
     key = name.strip().lower()
     if key.isdigit() and int(key) < 10:
@@ -85,7 +87,7 @@ def cmd_sample(args) -> int:
     from torchvision.utils import save_image
 
     from .device import get_device
-    from .pipelines import build_pipeline
+    from .image.pipelines import build_pipeline
 
     label = parse_class(args.cls)
     device = get_device(args.device)
@@ -110,7 +112,8 @@ def cmd_sample(args) -> int:
 
 
 def cmd_data(args) -> int:
-    from .data import download_fashion_mnist, make_sample_subset, samples_dir
+    from .image.data import download_fashion_mnist, make_sample_subset
+    from .paths import samples_dir
 
     if args.action == "make-sample":
         out = make_sample_subset(args.out or samples_dir() / "fashion_mnist_subset.npz")
@@ -180,7 +183,7 @@ def main(argv=None) -> int:
         return args.fn(args)
     except (RuntimeError, KeyError, ValueError) as e:  # our errors carry a message meant for the user
         from .checkpoints import CheckpointError
-        from .data import DataError
+        from .paths import DataError
         if isinstance(e, (CheckpointError, DataError)) or args.cmd in ("train", "data", "info", "sample"):
             print(f"error: {e}", file=sys.stderr)
             return 1

@@ -1,4 +1,5 @@
-"""The three roles of regeneration learning, the registry, and the Regenerator that composes them.
+"""The three roles of regeneration learning and the Regenerator that composes them. Modality-neutral:
+nothing here knows an image, a wave, a word or a melody (names -> components live in registry.py).
 
     extract   Y  -> Y'   (explicit rule or self-supervised model; no labels needed)
     prior     X  -> Y'   (a generative model of the compact representation: P(Y'|X))
@@ -11,7 +12,7 @@ the direct baseline and every two-stage pipeline.
 from __future__ import annotations
 
 import math
-from typing import Callable, Protocol
+from typing import Protocol
 
 import torch
 
@@ -82,7 +83,7 @@ class Extractor:
 
 
 class Prior(Protocol):
-    """X -> Y': a conditional generative model of the compact representation (next issue)."""
+    """X -> Y': a conditional generative model of the compact representation."""
 
     def sample(self, x: torch.Tensor, *, generator: torch.Generator | None = None, **kw) -> torch.Tensor: ...
 
@@ -108,44 +109,3 @@ class Regenerator:
         """Oracle Y' = extract(Y), then render: isolates the error of the rendering stage."""
         y_prime = self.extractor.extract(y)
         return y_prime, self.renderer.render(y_prime, generator=generator)
-
-
-# ---------------------------------------------------------------------------------------
-# Registry: name -> factory. Notebooks, the app and the CLI swap components by name.
-# ---------------------------------------------------------------------------------------
-
-_EXTRACTORS: dict[str, tuple[str, Callable[..., Extractor], str]] = {}
-
-
-def register_extractor(name: str, modality: str, summary: str = ""):
-    """Decorator: register a factory `f(**kw) -> Extractor` under `name`."""
-
-    def deco(factory):
-        if name in _EXTRACTORS:
-            raise ValueError(f"extractor {name!r} is already registered")
-        _EXTRACTORS[name] = (modality, factory, summary)
-        return factory
-
-    return deco
-
-
-def _load_builtin():
-    from . import extractors  # noqa: F401  (importing registers them)
-
-
-def list_extractors(modality: str | None = None) -> list[str]:
-    _load_builtin()
-    return [n for n, (m, _, _) in _EXTRACTORS.items() if modality is None or m == modality]
-
-
-def extractor_summary(name: str) -> str:
-    _load_builtin()
-    return _EXTRACTORS[name][2]
-
-
-def get_extractor(name: str, **kw) -> Extractor:
-    """Build a registered extractor by name, e.g. get_extractor("vqvae")."""
-    _load_builtin()
-    if name not in _EXTRACTORS:
-        raise KeyError(f"unknown extractor {name!r}; registered: {', '.join(_EXTRACTORS)}")
-    return _EXTRACTORS[name][1](**kw)

@@ -6,7 +6,7 @@ import torch
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from regen_lite.data import load_fashion_mnist, to_float  # noqa: E402
+from regen_lite.image.data import load_fashion_mnist, to_float  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ from PIL import Image, ImageDraw  # noqa: E402
 
 from app import views  # noqa: E402
 from regen_lite.checkpoints import pretrained_path  # noqa: E402
-from regen_lite.core import get_extractor, list_extractors  # noqa: E402
+from regen_lite.registry import get_extractor, list_extractors  # noqa: E402
 
 gradio_client = pytest.importorskip("gradio_client")
 from gradio_client import Client, handle_file  # noqa: E402
@@ -233,7 +233,7 @@ def test_prepare_upload_refuses_files_over_the_size_limit(tmp_path):
 ])
 def test_draw_y_prime_suits_each_kind(name, style):
     """Every kind of Y' gets its own picture. Learned models are untrained here: only shapes matter."""
-    from regen_lite.extractors import autoencoders as ae
+    from regen_lite.image import autoencoders as ae
 
     untrained = {"ae": ae.AE, "vae": ae.VAE, "vqvae": ae.VQVAE, "fsq": ae.FSQVAE}
     extractor = get_extractor(name, model=untrained[name]()) if name in untrained else get_extractor(name)

@@ -23,10 +23,9 @@ import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from app import music_views as mv  # noqa: E402
-from regen_lite.data import samples_dir  # noqa: E402
-from regen_lite.extractors.music import extract_template  # noqa: E402
-from regen_lite.music import MAX_BARS, STEPS_PER_BAR, Song, get_chorale, load_song, write_midi  # noqa: E402
-
+from regen_lite.music.song import MAX_BARS, STEPS_PER_BAR, Song, get_chorale, load_song, write_midi  # noqa: E402
+from regen_lite.music.template import extract_template  # noqa: E402
+from regen_lite.paths import samples_dir  # noqa: E402
 from tests.test_app_browser import TIMEOUT_MS, app_url, browser  # noqa: E402,F401  (browser fixtures)
 
 gradio_client = pytest.importorskip("gradio_client")

@@ -25,9 +25,9 @@ import soundfile as sf  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from app import speech_views as sv  # noqa: E402
-from regen_lite.extractors.audio import SPEECH_PATHS  # noqa: E402
-from regen_lite.speech import SAMPLE_RATE, load_speech_clips  # noqa: E402
-from regen_lite.speech_metrics import pitch_metrics  # noqa: E402
+from regen_lite.speech.data import SAMPLE_RATE, load_speech_clips  # noqa: E402
+from regen_lite.speech.metrics import pitch_metrics  # noqa: E402
+from regen_lite.speech.pipelines import SPEECH_PATHS  # noqa: E402
 
 gradio_client = pytest.importorskip("gradio_client")
 from gradio_client import Client, handle_file  # noqa: E402

@@ -20,10 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the app/ pack
 sys.path.insert(0, str(Path(__file__).resolve().parent))         # the browser helpers in test_app_browser.py
 
 import pytest  # noqa: E402
+from test_app_browser import CHROMIUM_ARGS, TIMEOUT_MS, free_port, require_browser  # noqa: E402, F401
 
 from app import text_views as tv  # noqa: E402
-from regen_lite.text import MAX_WORDS, TextError, load_lexicon, parse_text  # noqa: E402
-from test_app_browser import CHROMIUM_ARGS, TIMEOUT_MS, free_port, require_browser  # noqa: E402, F401
+from regen_lite.text.lexicon import MAX_WORDS, TextError, load_lexicon, parse_text  # noqa: E402
 
 gradio_client = pytest.importorskip("gradio_client")
 from gradio_client import Client  # noqa: E402
@@ -232,7 +232,7 @@ def test_building_the_tab_loads_no_model():
     import gradio as gr
     import torch
 
-    from app.tabs import AppContext, TABS
+    from app.tabs import TABS, AppContext
     from app.tabs.text import TAB
 
     assert TAB in TABS

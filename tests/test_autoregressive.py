@@ -6,8 +6,8 @@ import math
 import pytest
 import torch
 
-from regen_lite.autoregressive import bits_per_code, sample_codes, sample_next_code
-from regen_lite.priors import CodePrior, CodePriorConfig
+from regen_lite.image.priors import CodePrior, CodePriorConfig
+from regen_lite.nn.autoregressive import bits_per_code, sample_codes, sample_next_code
 
 
 def _tiny_prior():

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from regen_lite.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
-from regen_lite.core import get_extractor
-from regen_lite.extractors.autoencoders import AE, AEConfig, VQVAE, VQVAEConfig
+from regen_lite.image.autoencoders import AE, VQVAE, AEConfig, VQVAEConfig
+from regen_lite.registry import get_extractor
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def saved(tmp_path):
 
 def test_round_trip_rebuilds_the_model_from_its_config(saved, small_batch):
     m, stem = saved
-    m2, info = load_checkpoint(stem)
+    m2, info = load_checkpoint(stem, AE)
     assert isinstance(m2, AE) and m2.cfg == m.cfg and info["metrics"] == {"x": 1.0}
     y = small_batch[0][:4]
     assert torch.equal(m.eval()(y)[0], m2(y)[0])
@@ -29,9 +29,9 @@ def test_round_trip_rebuilds_the_model_from_its_config(saved, small_batch):
 
 
 def test_tuple_config_survives_json(tmp_path):
-    from regen_lite.extractors.autoencoders import FSQVAE, FSQVAEConfig
+    from regen_lite.image.autoencoders import FSQVAE, FSQVAEConfig
     m = FSQVAE(FSQVAEConfig(levels=(8, 5, 5), ch=8, n_res=1))
-    m2, _ = load_checkpoint(save_checkpoint(tmp_path / "f", m, m.cfg))
+    m2, _ = load_checkpoint(save_checkpoint(tmp_path / "f", m, m.cfg), FSQVAE)
     assert m2.cfg.levels == (8, 5, 5) and m2.num_codes == 200
 
 
@@ -40,7 +40,7 @@ def test_corrupt_weights(saved):
     st = stem.with_suffix(".safetensors")
     st.write_bytes(st.read_bytes()[:100])
     with pytest.raises(CheckpointError, match="corrupt or not a safetensors"):
-        load_checkpoint(stem)
+        load_checkpoint(stem, AE)
 
 
 def test_mismatched_weights(saved, tmp_path):
@@ -49,33 +49,33 @@ def test_mismatched_weights(saved, tmp_path):
     info["config"]["latent_ch"] = 4                      # config no longer matches the tensors
     stem.with_suffix(".json").write_text(json.dumps(info))
     with pytest.raises(CheckpointError, match="do not match"):
-        load_checkpoint(stem)
+        load_checkpoint(stem, AE)
 
 
 def test_wrong_model_kind(saved):
     _, stem = saved
     with pytest.raises(CheckpointError, match="holds a AE but a VQVAE"):
-        load_checkpoint(stem, expect="VQVAE")
+        load_checkpoint(stem, VQVAE)
 
 
 def test_foreign_json_and_unknown_fields(saved):
     _, stem = saved
     stem.with_suffix(".json").write_text(json.dumps({"hello": "world"}))
     with pytest.raises(CheckpointError, match="not a regen-lite checkpoint"):
-        load_checkpoint(stem)
+        load_checkpoint(stem, AE)
     stem.with_suffix(".json").write_text("{not json")
     with pytest.raises(CheckpointError, match="not valid JSON"):
-        load_checkpoint(stem)
+        load_checkpoint(stem, AE)
     stem.with_suffix(".json").write_text(json.dumps({"format": "regen-lite/1", "model": "AE", "config": {"bogus": 1}}))
     with pytest.raises(CheckpointError, match="bogus"):
-        load_checkpoint(stem)
+        load_checkpoint(stem, AE)
 
 
 def test_pickles_are_refused_without_being_opened(tmp_path):
     evil = tmp_path / "model.pt"
     evil.write_bytes(pickle.dumps({"a": 1}))
     with pytest.raises(CheckpointError, match="pickle-based files are never loaded"):
-        load_checkpoint(evil)
+        load_checkpoint(evil, AE)
 
 
 def test_missing_checkpoint_says_how_to_make_it(tmp_path):
@@ -86,6 +86,6 @@ def test_missing_checkpoint_says_how_to_make_it(tmp_path):
 def test_vq_codebook_buffers_are_saved(tmp_path, small_batch):
     m = VQVAE(VQVAEConfig(num_codes=16, ch=8, n_res=1)).train()
     m(small_batch[0])
-    m2, _ = load_checkpoint(save_checkpoint(tmp_path / "v", m, m.cfg))
+    m2, _ = load_checkpoint(save_checkpoint(tmp_path / "v", m, m.cfg), VQVAE)
     assert torch.equal(m2.quantizer.embed, m.quantizer.embed)
     assert torch.equal(m2.encode(small_batch[0]), m.eval().encode(small_batch[0]))

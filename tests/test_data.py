@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 import torch
 
-from regen_lite import data
-from regen_lite.data import DataError, find_fashion_mnist_dir, load_digits_images, load_fashion_mnist, read_idx
+from regen_lite.image import data
+from regen_lite.image.data import find_fashion_mnist_dir, load_digits_images, load_fashion_mnist, read_idx
+from regen_lite.paths import DataError
 
 
 def test_sample_subset_is_stratified_real_fashion_mnist():

@@ -4,8 +4,17 @@ cross-check of our DDIM update against diffusers' DDIMScheduler."""
 import pytest
 import torch
 
-from regen_lite.diffusion import (DiffusionConfig, GaussianDiffusion, cosine_betas, ddim_sample, ddim_step,
-                                  ddim_timesteps, ddpm_sample, guided, linear_betas)
+from regen_lite.nn.diffusion import (
+    DiffusionConfig,
+    GaussianDiffusion,
+    cosine_betas,
+    ddim_sample,
+    ddim_step,
+    ddim_timesteps,
+    ddpm_sample,
+    guided,
+    linear_betas,
+)
 
 
 @pytest.mark.parametrize("schedule", ["cosine", "linear"])

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from regen_lite.exercises.nb01_explicit import check_avg_pool, check_dct_lowpass, check_dct_matrix, check_psnr
-from regen_lite.extractors.image import dct_matrix
+from regen_lite.image.extractors import dct_matrix
 
 
 def hints(result) -> str:

@@ -3,9 +3,13 @@ solutions and the stubs), and the library's Monte Carlo KL that the notebook rel
 
 import torch
 
-from regen_lite.exercises.nb02_autoencoders import (check_interpolate, check_kl_closed_form, check_kl_monte_carlo,
-                                                    check_reparameterize)
-from regen_lite.extractors.autoencoders import kl_monte_carlo, kl_standard_normal
+from regen_lite.exercises.nb02_autoencoders import (
+    check_interpolate,
+    check_kl_closed_form,
+    check_kl_monte_carlo,
+    check_reparameterize,
+)
+from regen_lite.image.autoencoders import kl_monte_carlo, kl_standard_normal
 
 
 def hints(result) -> str:

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from regen_lite.exercises.nb03_quantization import check_ema_update, check_fsq, check_perplexity, check_quantize
-from regen_lite.viz import show_channels, show_code_map
+from regen_lite.image.viz import show_channels, show_code_map
 
 matplotlib.use("Agg")
 

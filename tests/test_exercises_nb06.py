@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from regen_lite.comparison import frechet_gaussian, per_class_accuracy, samples_in_budget
 from regen_lite.exercises import check_frechet_gaussian, check_per_class_accuracy, check_samples_in_budget
+from regen_lite.image.comparison import frechet_gaussian, per_class_accuracy, samples_in_budget
 
 
 def test_library_versions_pass_their_checks():

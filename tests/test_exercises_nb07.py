@@ -7,8 +7,8 @@ import pytest
 import torch
 from torchmetrics.functional.image import total_variation
 
-from regen_lite.comparison import add_noise
 from regen_lite.exercises import check_add_noise, check_psnr_per_image, check_total_variation
+from regen_lite.image.comparison import add_noise
 
 
 def test_library_versions_pass_their_checks():

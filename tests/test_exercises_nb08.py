@@ -6,9 +6,8 @@ import librosa
 import numpy as np
 import pytest
 
-from regen_lite.exercises.nb08_speech import (check_griffin_lim_step, check_log_spectral_distance,
-                                              check_mel_filterbank)
-from regen_lite.extractors.audio import stft_magnitude
+from regen_lite.exercises.nb08_speech import check_griffin_lim_step, check_log_spectral_distance, check_mel_filterbank
+from regen_lite.speech.features import stft_magnitude
 
 N_FFT, HOP = 512, 128
 

@@ -10,10 +10,19 @@ from torchmetrics.functional.text import edit_distance as tm_edit_distance
 
 from regen_lite.checkpoints import load_checkpoint, weights_dir
 from regen_lite.exercises.nb09_text import (
-    _damerau, _one_char, _pairs, _positionwise, _table, beam_search_with, check_beam_step, check_edit_distance,
-    check_group_homophones)
-from regen_lite.seq2seq import beam_search
-from regen_lite.text import edit_distance, homophone_groups
+    _damerau,
+    _one_char,
+    _pairs,
+    _positionwise,
+    _table,
+    beam_search_with,
+    check_beam_step,
+    check_edit_distance,
+    check_group_homophones,
+)
+from regen_lite.text.lexicon import homophone_groups
+from regen_lite.text.metrics import edit_distance
+from regen_lite.text.seq2seq import Seq2Seq, beam_search
 
 
 def hints(result) -> str:
@@ -67,7 +76,7 @@ def test_edit_distance_reports_a_crash_and_a_non_number():
 
 @pytest.fixture(scope="module")
 def p2g():
-    model, _ = load_checkpoint(weights_dir() / "p2g", expect="Seq2Seq")
+    model, _ = load_checkpoint(weights_dir() / "p2g", Seq2Seq)
     return model.eval()
 
 
@@ -148,7 +157,7 @@ def test_group_homophones_passes_the_reference_and_lists_of_words():
 
 
 def test_the_full_dictionary_answer_is_the_kits_homophone_groups():
-    from regen_lite.text import load_lexicon
+    from regen_lite.text.lexicon import load_lexicon
     lex = {w: p for w, p in load_lexicon(keep_stress=True).items() if re.fullmatch("[a-z]+", w)}
     assert right_groups(lex) == homophone_groups()
 

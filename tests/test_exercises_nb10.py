@@ -5,7 +5,7 @@ import numpy as np
 import torch
 
 from regen_lite.exercises import check_chord_tone_fraction, check_next_chord, check_rhythm_f1, check_triad
-from regen_lite.extractors.music import QUALITY_NAMES, recognize_chord
+from regen_lite.music.template import QUALITY_NAMES, recognize_chord
 
 
 def hints(result) -> str:

@@ -6,8 +6,9 @@ import scipy.fft
 import torch
 
 from regen_lite.checkpoints import pretrained_path
-from regen_lite.core import Regenerator, get_extractor, list_extractors
-from regen_lite.extractors.image import DCTLowpass, Downsample, dct_matrix
+from regen_lite.core import Regenerator
+from regen_lite.image.extractors import DCTLowpass, Downsample, dct_matrix
+from regen_lite.registry import get_extractor, list_extractors
 
 IMAGE_EXTRACTORS = list_extractors("image")
 SHIPPED = [n for n in IMAGE_EXTRACTORS if n in ("ae", "vae", "vqvae", "fsq")]

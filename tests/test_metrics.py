@@ -3,9 +3,9 @@ import math
 import pytest
 import torch
 
-from regen_lite import metrics
-from regen_lite.core import get_extractor
-from regen_lite.nn import Classifier
+from regen_lite.image import metrics
+from regen_lite.image.networks import Classifier
+from regen_lite.registry import get_extractor
 
 
 def test_psnr_matches_its_definition(small_batch):

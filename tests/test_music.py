@@ -9,12 +9,37 @@ import numpy as np
 import pytest
 import torch
 
-from regen_lite.core import Regenerator, get_extractor, list_extractors
-from regen_lite.extractors.music import (CHORD_TONES, N_CHORD, NQ, QUALITIES, QUALITY_NAMES, RHYTHM_ONSET,
-                                         ChordToneRenderer, Template, chord_id, extract_template, recognize_chord)
-from regen_lite.music import (HOLD, MAX_BARS, REST, STEPS_PER_BAR, KeyLength, MusicInputError, Song, get_chorale,
-                              load_chorales, load_song, melody_from_notes, pitch_token, write_midi)
-from regen_lite import music_metrics as mm
+from regen_lite.core import Regenerator
+from regen_lite.music import metrics as mm
+from regen_lite.music.extractors import ChordToneRenderer
+from regen_lite.music.song import (
+    HOLD,
+    MAX_BARS,
+    REST,
+    STEPS_PER_BAR,
+    KeyLength,
+    MusicInputError,
+    Song,
+    get_chorale,
+    load_chorales,
+    load_song,
+    melody_from_notes,
+    pitch_token,
+    write_midi,
+)
+from regen_lite.music.template import (
+    CHORD_TONES,
+    N_CHORD,
+    NQ,
+    QUALITIES,
+    QUALITY_NAMES,
+    RHYTHM_ONSET,
+    Template,
+    chord_id,
+    extract_template,
+    recognize_chord,
+)
+from regen_lite.registry import get_extractor, list_extractors
 
 MUSIC = Path(__file__).resolve().parent.parent / "data_samples" / "music"
 WEIGHTS = Path(__file__).resolve().parent.parent / "data_samples" / "weights"
@@ -24,7 +49,7 @@ PC = {n: i for i, n in enumerate(["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#
 @pytest.fixture(scope="module", autouse=True)
 def _one_thread():
     """The music models are small; one torch thread is faster (see music_recipes.one_thread)."""
-    from regen_lite.music_recipes import one_thread
+    from regen_lite.music.recipes import one_thread
     with one_thread():
         yield
 
@@ -289,7 +314,7 @@ def test_midi_round_trip(tmp_path, test_set):
 
 
 def test_synthesis_shape_range_and_pitch():
-    from regen_lite.music_playback import SAMPLE_RATE, synthesize
+    from regen_lite.music.playback import SAMPLE_RATE, synthesize
 
     a4 = Song(melody_from_notes([(0, 8, 69)], 8))                 # one A4 of a whole bar
     audio = synthesize(a4, tempo=120, tail=0.0)
@@ -307,7 +332,7 @@ def test_synthesis_shape_range_and_pitch():
 def test_piano_roll_and_figures(test_set):
     import matplotlib
     matplotlib.use("Agg")
-    from regen_lite.music_playback import piano_roll, plot_piano_roll, plot_template
+    from regen_lite.music.playback import piano_roll, plot_piano_roll, plot_template
 
     song = test_set[0]
     roll, low = piano_roll(song)
@@ -320,7 +345,7 @@ def test_piano_roll_and_figures(test_set):
 # ---------------------------------------------------------------------------------------- models
 
 def test_melody_net_is_causal_and_sampling_matches_teacher_forcing():
-    from regen_lite.melody_model import MelodyNet, MelodyNetConfig, template_tensors
+    from regen_lite.music.renderers import MelodyNet, MelodyNetConfig, template_tensors
 
     torch.manual_seed(0)
     model = MelodyNet(MelodyNetConfig(window=8)).eval()          # a short window: the span logic is exercised
@@ -341,7 +366,7 @@ def test_melody_net_is_causal_and_sampling_matches_teacher_forcing():
 
 
 def test_melody_net_overfits_one_batch(train):
-    from regen_lite.melody_model import MelodyNet, MelodyNetConfig, training_tensors
+    from regen_lite.music.renderers import MelodyNet, MelodyNetConfig, training_tensors
 
     torch.manual_seed(0)
     x = [v[:4, :24] if v.ndim == 2 else v[:4] for v in training_tensors(train[:4], [extract_template(s) for s in train[:4]])]
@@ -358,7 +383,7 @@ def test_melody_net_overfits_one_batch(train):
 
 
 def test_template_prior_samples_valid_templates(train):
-    from regen_lite.template_prior import TemplatePrior
+    from regen_lite.music.priors import TemplatePrior
 
     prior = TemplatePrior.fit([extract_template(s) for s in train[:60]])
     g = torch.Generator().manual_seed(0)
@@ -389,17 +414,17 @@ def test_music_weights_ship_small_and_reproducible(name):
     assert info["train_command"].startswith(f"regen-lite train {name}")
     assert info["train_seconds"] <= 600
     assert info["data"]["source"] == "chorales" and info["data"]["n_train"] == 277
-    from regen_lite.music import chorales_hash
+    from regen_lite.music.song import chorales_hash
     assert info["data"]["hash"] == chorales_hash(), "trained on other data than the shipped chorales.npz"
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", MUSIC_WEIGHTS)
 def test_music_weights_reproduce_recorded_metrics(name):
-    from regen_lite.checkpoints import load_checkpoint
-    from regen_lite.music_recipes import evaluate_music_checkpoint
+    from regen_lite.music.recipes import evaluate_music_checkpoint
+    from regen_lite.registry import load_pretrained
 
-    model, info = load_checkpoint(WEIGHTS / name)
+    model, info = load_pretrained(name, path=WEIGHTS / name)
     measured = evaluate_music_checkpoint(name, model)["test"]
     for k, v in info["metrics"]["test"].items():
         if isinstance(v, (int, float)):
@@ -415,7 +440,7 @@ def test_renderer_beats_the_direct_baseline():
 
 
 def test_generate_x_to_template_to_melody():
-    from regen_lite.template_prior import load_template_prior
+    from regen_lite.music.priors import load_template_prior
 
     pipe = Regenerator(get_extractor("chord_template"), prior=load_template_prior())
     g = torch.Generator().manual_seed(0)
@@ -424,7 +449,7 @@ def test_generate_x_to_template_to_melody():
     assert len(song.notes()) > 4
     y_prime, y_hat = pipe.reconstruct(load_chorales("test")[0])
     assert y_hat.n_steps == y_prime.n_steps
-    from regen_lite.melody_model import load_direct_prior
+    from regen_lite.music.renderers import load_direct_prior
     direct = Regenerator(get_extractor("melody_identity"), prior=load_direct_prior())
     same, tune = direct.generate(KeyLength(9, 1, 2), generator=torch.Generator().manual_seed(0))
     assert same is tune and tune.n_steps == 16 and tune.key == "A minor"

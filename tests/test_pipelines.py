@@ -6,7 +6,7 @@ import torch
 from regen_lite.checkpoints import pretrained_path
 from regen_lite.cli import main, parse_class
 from regen_lite.device import get_device
-from regen_lite.pipelines import PIPELINES, build_pipeline
+from regen_lite.image.pipelines import PIPELINES, build_pipeline
 
 AVAILABLE = [n for n, s in PIPELINES.items() if pretrained_path(s.prior).with_suffix(".safetensors").exists()]
 

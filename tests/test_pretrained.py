@@ -4,9 +4,11 @@ import json
 
 import pytest
 
-from regen_lite.checkpoints import load_checkpoint, weights_dir
-from regen_lite.data import load_fashion_mnist
-from regen_lite.recipes import RECIPES, REPRESENTATION_TARGETS as TARGETS, evaluate
+from regen_lite.checkpoints import weights_dir
+from regen_lite.registry import load_pretrained
+from regen_lite.image.data import load_fashion_mnist
+from regen_lite.image.recipes import RECIPES, evaluate
+from regen_lite.image.recipes import REPRESENTATION_TARGETS as TARGETS
 
 # must ship: the classifier and the four autoencoders; any other recipe's checkpoint is checked when present
 REQUIRED = ["classifier", "ae", "vae", "vqvae", "fsq"]
@@ -18,7 +20,7 @@ SHIPPED = REQUIRED + [n for n in RECIPES if n not in REQUIRED and (weights_dir()
 def test_shipped_checkpoint_reproduces_recorded_metrics(name):
     stem = weights_dir() / name
     assert stem.with_suffix(".safetensors").exists(), f"{name} weights missing: run regen-lite train {name}"
-    model, info = load_checkpoint(stem)
+    model, info = load_pretrained(name)
     assert info["train_command"].startswith(f"regen-lite train {name}")
     assert info["data"]["source"] == "full" and info["data"]["n_train"] == 60000
     assert info["train_seconds"] <= 600, "each shipped model must train in <= 10 minutes on 2 CPU cores"

@@ -4,11 +4,12 @@ with the right shapes; the Regenerator composes prior and renderer (direct = ide
 import pytest
 import torch
 
-from regen_lite.core import Regenerator, get_extractor
-from regen_lite.priors import CodePrior, CodePriorConfig, DiffusionPrior, DiffusionPriorConfig, drop_labels
+from regen_lite.core import Regenerator
+from regen_lite.image.priors import CodePrior, CodePriorConfig, DiffusionPrior, DiffusionPriorConfig, drop_labels
+from regen_lite.nn.transformer import TinyTransformer, TransformerConfig
+from regen_lite.nn.unet import TinyUNet, UNetConfig
+from regen_lite.registry import get_extractor
 from regen_lite.train import TrainConfig, fit
-from regen_lite.transformer import TinyTransformer, TransformerConfig
-from regen_lite.unet import TinyUNet, UNetConfig
 
 
 def test_transformer_logits_are_causal():

@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from regen_lite.extractors.autoencoders import FSQVAE, VQVAE, FSQVAEConfig, VQVAEConfig
-from regen_lite.quantizers import FSQ, VectorQuantizer
+from regen_lite.image.autoencoders import FSQVAE, VQVAE, FSQVAEConfig, VQVAEConfig
+from regen_lite.nn.quantizers import FSQ, VectorQuantizer
 
 
 def test_vq_eval_decode_of_indices_equals_quantized_tensor(small_batch):

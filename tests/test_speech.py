@@ -12,12 +12,30 @@ import scipy.fft
 import soundfile as sf
 import torch
 
-from regen_lite.core import Regenerator, get_extractor, list_extractors
-from regen_lite.extractors.audio import (SPEECH_PATHS, SpectrogramConfig, griffin_lim, log_mel, mel_filterbank,
-                                         mel_to_magnitude, mfcc, mfcc_to_log_mel, stft_magnitude)
-from regen_lite.speech import (SAMPLE_RATE, AudioError, audio_bytes, load_speech_clips, prepare_audio, read_audio,
-                               speech_dir, speech_transcripts)
-from regen_lite.speech_metrics import TOP_DB, log_spectral_distance, mel_cepstral_distortion
+from regen_lite.core import Regenerator
+from regen_lite.registry import get_extractor, list_extractors
+from regen_lite.speech.data import (
+    SAMPLE_RATE,
+    AudioError,
+    audio_bytes,
+    load_speech_clips,
+    prepare_audio,
+    read_audio,
+    speech_dir,
+    speech_transcripts,
+)
+from regen_lite.speech.features import (
+    SpectrogramConfig,
+    griffin_lim,
+    log_mel,
+    mel_filterbank,
+    mel_to_magnitude,
+    mfcc,
+    mfcc_to_log_mel,
+    stft_magnitude,
+)
+from regen_lite.speech.metrics import TOP_DB, log_spectral_distance, mel_cepstral_distortion
+from regen_lite.speech.pipelines import SPEECH_PATHS
 
 CFG = SpectrogramConfig()
 SR = SAMPLE_RATE
@@ -309,7 +327,7 @@ def test_lsd_and_mcd_grow_with_distortion(clip):
 
 @pytest.mark.slow
 def test_pitch_metrics_see_a_semitone_and_lost_voicing():
-    from regen_lite.speech_metrics import pitch_metrics
+    from regen_lite.speech.metrics import pitch_metrics
 
     y = tone(1.0, 200.0)
     same = pitch_metrics(y, y)
@@ -325,7 +343,7 @@ def test_pitch_metrics_see_a_semitone_and_lost_voicing():
 def test_mfcc_loses_the_pitch_that_log_mel_keeps(i):
     """The paper's point, on held-out clips: MFCCs are too abstract to render speech from. The mel renderers,
     explicit and learned, keep the voicing (pYIN finds most voiced frames again); the MFCC one does not."""
-    from regen_lite.speech_metrics import pitch_metrics
+    from regen_lite.speech.metrics import pitch_metrics
 
     clip = load_speech_clips("test")[i]
     kept = {}

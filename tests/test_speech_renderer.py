@@ -8,12 +8,14 @@ import pytest
 import torch
 
 from regen_lite.checkpoints import load_checkpoint, weights_dir
-from regen_lite.core import get_extractor
-from regen_lite.extractors.audio import SPEECH_PATHS, SpectrogramConfig, log_mel, round_trip, speech_path
-from regen_lite.recipes import RECIPES, run_recipe
-from regen_lite.speech import load_speech_clips, speech_transcripts
-from regen_lite.speech_renderer import (LearnedMelRenderer, MelToLinear, MelToLinearConfig, evaluate_mel_renderer,
-                                        magnitude_db, training_pairs)
+from regen_lite.recipes import run_recipe
+from regen_lite.speech.recipes import RECIPES
+from regen_lite.registry import get_extractor
+from regen_lite.speech.data import load_speech_clips, speech_transcripts
+from regen_lite.speech.features import SpectrogramConfig, log_mel
+from regen_lite.speech.pipelines import SPEECH_PATHS, round_trip, speech_path
+from regen_lite.speech.recipes import evaluate_mel_renderer, magnitude_db, training_pairs
+from regen_lite.speech.renderers import LearnedMelRenderer, MelToLinear, MelToLinearConfig
 
 STEM = weights_dir() / "mel_renderer"
 
@@ -21,11 +23,11 @@ STEM = weights_dir() / "mel_renderer"
 @pytest.fixture(scope="module")
 def shipped():
     assert STEM.with_suffix(".safetensors").exists(), "mel_renderer weights missing: run regen-lite train mel_renderer"
-    return load_checkpoint(STEM, expect="MelToLinear")
+    return load_checkpoint(STEM, MelToLinear)
 
 
 def test_network_shapes_and_zero_init_is_the_explicit_pinv_inverse():
-    from regen_lite.extractors.audio import mel_filterbank
+    from regen_lite.speech.features import mel_filterbank
 
     torch.manual_seed(0)
     net = MelToLinear(MelToLinearConfig(ch=16, n_blocks=1))
@@ -82,11 +84,11 @@ def test_recipe_is_registered_and_trains_on_the_train_split_only():
 
 @pytest.mark.slow
 def test_recipe_runs_end_to_end(tmp_path):
-    stem, info = run_recipe("mel_renderer", max_steps=2, out_dir=tmp_path, progress=False, device="cpu")
+    stem, info = run_recipe(RECIPES["mel_renderer"], max_steps=2, out_dir=tmp_path, progress=False, device="cpu")
     assert stem.with_suffix(".safetensors").exists()
     assert info["steps"] == 2 and info["train_command"] == "regen-lite train mel_renderer --steps 2"
     assert set(info["metrics"]) == {"test", "train"} and info["metrics"]["test"]["n"] == 12
-    model, _ = load_checkpoint(stem, expect="MelToLinear")
+    model, _ = load_checkpoint(stem, MelToLinear)
     assert isinstance(model, MelToLinear)
 
 
@@ -151,7 +153,7 @@ def test_viz_helpers():
     import matplotlib
 
     matplotlib.use("Agg")
-    from regen_lite.speech_viz import show_spectrogram, show_y_prime, spectrogram_rgb
+    from regen_lite.speech.viz import show_spectrogram, show_y_prime, spectrogram_rgb
 
     y = load_speech_clips("test")[0].wave
     e = get_extractor("mfcc")

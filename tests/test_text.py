@@ -6,16 +6,43 @@ import math
 
 import pytest
 import torch
-from torchmetrics.functional.text import char_error_rate, word_error_rate as tm_wer
+from torchmetrics.functional.text import char_error_rate
+from torchmetrics.functional.text import word_error_rate as tm_wer
 
 from regen_lite.checkpoints import load_checkpoint, save_checkpoint, weights_dir
-from regen_lite.core import Regenerator, get_extractor, list_extractors
-from regen_lite.extractors.text import (G2P, P2GRenderer, build_seq2seq, evaluate_g2p, evaluate_text_model,
-                                        mixed_word_list, regenerate_text, training_pairs)
-from regen_lite.seq2seq import BOS, EOS, PAD, beam_search, greedy_decode, nbest, sequence_log_prob, translate
-from regen_lite.text import (ARPABET, ARPABET_EXAMPLES, MAX_WORD_LEN, MAX_WORDS, TextError, edit_distance, error_rate,
-                             g2p_scores, homophone_analysis, homophone_groups, lexicon_hash, load_lexicon, parse_phonemes,
-                             parse_text, split_of, spellings_of, strip_stress, word_error_rate, word_list)
+from regen_lite.core import Regenerator
+from regen_lite.registry import get_extractor, list_extractors
+from regen_lite.text.extractors import G2P, P2GRenderer
+from regen_lite.text.lexicon import (
+    ARPABET,
+    ARPABET_EXAMPLES,
+    MAX_WORD_LEN,
+    MAX_WORDS,
+    TextError,
+    homophone_groups,
+    lexicon_hash,
+    load_lexicon,
+    parse_phonemes,
+    parse_text,
+    spellings_of,
+    split_of,
+    strip_stress,
+    word_list,
+)
+from regen_lite.text.metrics import edit_distance, error_rate, g2p_scores, homophone_analysis, word_error_rate
+from regen_lite.text.pipelines import regenerate_text
+from regen_lite.text.recipes import build_seq2seq, evaluate_g2p, evaluate_text_model, mixed_word_list, training_pairs
+from regen_lite.text.seq2seq import (
+    BOS,
+    EOS,
+    PAD,
+    Seq2Seq,
+    beam_search,
+    greedy_decode,
+    nbest,
+    sequence_log_prob,
+    translate,
+)
 
 HAVE_WEIGHTS = all((weights_dir() / f"{n}.safetensors").exists() for n in ("g2p", "p2g"))
 needs_weights = pytest.mark.skipif(not HAVE_WEIGHTS, reason="text weights missing: run regen-lite train g2p and p2g")
@@ -230,7 +257,7 @@ def test_unknown_symbols_and_long_inputs_are_refused():
 def test_checkpoint_round_trip_rebuilds_symbols(tmp_path):
     m = tiny("p2g")
     save_checkpoint(tmp_path / "p2g", m, m.cfg)
-    m2, _ = load_checkpoint(tmp_path / "p2g", expect="Seq2Seq")
+    m2, _ = load_checkpoint(tmp_path / "p2g", Seq2Seq)
     assert m2.tgt_vocab == m.tgt_vocab and m2.src_vocab == m.src_vocab
     src = m.encode_src([["K", "AE", "T"]])
     assert torch.equal(greedy_decode(m, src), greedy_decode(m2, src))
@@ -348,7 +375,7 @@ def test_shipped_text_weights_record_their_recipe(name):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["g2p", "p2g"])
 def test_shipped_text_weights_reproduce_recorded_metrics(name):
-    model, info = load_checkpoint(weights_dir() / name, expect="Seq2Seq")
+    model, info = load_checkpoint(weights_dir() / name, Seq2Seq)
     measured = evaluate_text_model(model)
     for split, recorded in info["metrics"].items():
         for k, v in recorded.items():
@@ -358,14 +385,15 @@ def test_shipped_text_weights_reproduce_recorded_metrics(name):
 
 @pytest.mark.slow
 def test_text_recipe_runs_end_to_end(tmp_path):
-    from regen_lite.recipes import RECIPES, Recipe, run_recipe
+    from regen_lite.recipes import Recipe, run_recipe
+    from regen_lite.text.recipes import RECIPES
     from regen_lite.train import TrainConfig
 
-    r = Recipe("g2p_tiny", lambda: build_seq2seq("g2p", d=16, n_head=2, n_enc=1, n_dec=1),
+    r = Recipe("g2p_tiny", Seq2Seq, lambda: build_seq2seq("g2p", d=16, n_head=2, n_enc=1, n_dec=1),
                TrainConfig(epochs=1, max_steps=3, batch_size=64), "text", run=RECIPES["g2p"].run)
     stem, info = run_recipe(r, data="sample", out_dir=tmp_path, progress=False)
     assert stem.with_suffix(".safetensors").exists() and info["steps"] == 3
     assert set(info["metrics"]) == {"held_out", "mixed"} and info["metrics"]["mixed"]["dictionary_hits"] == pytest.approx(0.5, abs=0.01)
     assert info["metrics"]["held_out"]["n"] == len(word_list("test")) and len(mixed_word_list()) == 2 * len(word_list("test"))
-    model, _ = load_checkpoint(stem, expect="Seq2Seq")
+    model, _ = load_checkpoint(stem, Seq2Seq)
     assert evaluate_g2p(model, word_list("test")[:50])["n"] == 50

@@ -7,9 +7,22 @@ import pytest
 import torch
 
 from regen_lite.core import Regenerator
-from regen_lite.toy import (DirectRegressor, GridConfig, GridExtractor, ToyConfig, ToyIdentity, conditional_mean,
-                            mode_frequencies, mode_points, mode_weights, nearest_mode, one_thread, sample_toy,
-                            toy_train_config, train_toy)
+from regen_lite.toy.pinwheel import (
+    DirectRegressor,
+    GridConfig,
+    GridExtractor,
+    ToyConfig,
+    ToyIdentity,
+    conditional_mean,
+    mode_frequencies,
+    mode_points,
+    mode_weights,
+    nearest_mode,
+    one_thread,
+    sample_toy,
+    toy_train_config,
+    train_toy,
+)
 from regen_lite.train import fit
 
 

@@ -4,7 +4,7 @@ denoiser that learns the ring with the kit's own GaussianDiffusion and trainer."
 import pytest
 import torch
 
-from regen_lite.toy_diffusion import ToyDenoiser, ToyDenoiserConfig, mode_stats, ring_centres, ring_of_gaussians
+from regen_lite.toy.ring_diffusion import ToyDenoiser, ToyDenoiserConfig, mode_stats, ring_centres, ring_of_gaussians
 from regen_lite.train import TrainConfig, fit
 
 

@@ -3,8 +3,9 @@
 import pytest
 import torch
 
-from regen_lite.extractors.autoencoders import AE, FSQVAE, VAE, VQVAE, AEConfig, FSQVAEConfig, VAEConfig, VQVAEConfig
-from regen_lite.nn import Classifier, ClassifierConfig
+from regen_lite.image.autoencoders import AE, FSQVAE, VAE, VQVAE, AEConfig, FSQVAEConfig, VAEConfig, VQVAEConfig
+from regen_lite.image.networks import Classifier, ClassifierConfig
+from regen_lite.image.priors import DiffusionPrior
 from regen_lite.train import TrainConfig, ema_update, fit
 
 SMALL = dict(ch=8, n_res=1)
@@ -81,20 +82,21 @@ def test_recipe_variant_trains_a_vae_and_a_prior_over_its_latent(tmp_path):
     from dataclasses import replace
 
     from regen_lite.checkpoints import load_checkpoint
-    from regen_lite.extractors.autoencoders import AutoencoderExtractor
-    from regen_lite.priors import DiffusionPrior
-    from regen_lite.recipes import AE_SIZE, RECIPES, run_recipe
+    from regen_lite.image.autoencoders import AutoencoderExtractor
+    from regen_lite.image.priors import DiffusionPrior
+    from regen_lite.recipes import run_recipe
+    from regen_lite.image.recipes import AE_SIZE, RECIPES
 
     vae_r = replace(RECIPES["vae"], name="vae_c2", command="python study.py",
                     build=lambda: VAE(VAEConfig(latent_ch=2, **AE_SIZE)))
     stem, info = run_recipe(vae_r, data="sample", max_steps=3, out_dir=tmp_path, progress=False)
     assert info["train_command"] == "python study.py" and info["steps"] == 3
-    vae, _ = load_checkpoint(stem, expect="VAE")
+    vae, _ = load_checkpoint(stem, VAE)
     ext = AutoencoderExtractor("vae_c2", vae)
     cfg = replace(RECIPES["prior_vae"].build().cfg, shape=(2, 7, 7), ch=16)
     prior_r = replace(RECIPES["prior_vae"], name="prior_vae_c2", extractor="vae_c2", build=lambda: DiffusionPrior(cfg))
     stem, info = run_recipe(prior_r, data="sample", max_steps=2, out_dir=tmp_path, progress=False, extractor=ext)
-    prior, _ = load_checkpoint(stem, expect="DiffusionPrior")
+    prior, _ = load_checkpoint(stem, DiffusionPrior)
     assert prior.cfg.shape == (2, 7, 7) and info["extractor"] == "vae_c2"
     m = info["metrics"]["sample_test"]
     assert 0 <= m["accuracy"] <= 1 and m["frechet"] > 0 and m["n"] == 200
@@ -104,10 +106,11 @@ def test_recipe_variant_trains_a_vae_and_a_prior_over_its_latent(tmp_path):
 def test_recipe_variant_of_a_shipped_prior_is_scored_in_its_pipeline(tmp_path):
     from dataclasses import replace
 
-    from regen_lite.recipes import RECIPES, run_recipe
+    from regen_lite.recipes import run_recipe
+    from regen_lite.image.recipes import RECIPES
 
     r = replace(RECIPES["prior_lowres"], name="prior_lowres_2", build=lambda: __import__(
-        "regen_lite.priors", fromlist=["x"]).DiffusionPrior(replace(RECIPES["prior_lowres"].build().cfg, ch=16)))
+        "regen_lite.image.priors", fromlist=["x"]).DiffusionPrior(replace(RECIPES["prior_lowres"].build().cfg, ch=16)))
     _, info = run_recipe(r, data="sample", max_steps=2, out_dir=tmp_path, progress=False)
     assert info["steps"] == 2 and info["train_command"].startswith("regen-lite train prior_lowres_2")
     assert info["metrics"]["sample_test"]["sample_kw"]["steps"] == 25

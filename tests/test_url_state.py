@@ -5,8 +5,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.url_state import (CLASS_ALLOWED, MAX_SEED, SEED_ALLOWED, UrlField, fashion_class, int_in,  # noqa: E402
-                            one_of, parse_query, sync_url_js)
+from app.url_state import (  # noqa: E402
+    CLASS_ALLOWED,
+    MAX_SEED,
+    SEED_ALLOWED,
+    UrlField,
+    fashion_class,
+    int_in,
+    one_of,
+    parse_query,
+    sync_url_js,
+)
 
 EXT, PIPES = ["identity", "dct_lowpass", "vqvae"], ["direct", "latent", "vq"]
 TABS = ["inspect", "generate", "compare"]

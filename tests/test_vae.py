@@ -1,6 +1,6 @@
 import torch
 
-from regen_lite.extractors.autoencoders import VAE, VAEConfig, kl_standard_normal
+from regen_lite.image.autoencoders import VAE, VAEConfig, kl_standard_normal
 
 
 def test_kl_matches_torch_distributions_and_monte_carlo():

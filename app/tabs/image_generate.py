@@ -8,8 +8,8 @@ import gradio as gr
 from app import generate as gen
 from app.tabs.base import AppContext, AppTab, BuiltTab
 from app.url_state import CLASS_ALLOWED, MAX_SEED, SEED_ALLOWED, UrlField, fashion_class, int_in
-from regen_lite.data import FASHION_CLASSES
 from regen_lite.device import get_device
+from regen_lite.image.data import FASHION_CLASSES
 
 EXPLANATION = """
 **Generation in two stages.** Pick a class X. The prior samples a compact Y' for it (left), and the

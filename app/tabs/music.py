@@ -11,7 +11,7 @@ import gradio as gr
 from app import music_views as mv
 from app.tabs.base import AppContext, AppTab, BuiltTab
 from app.url_state import MAX_SEED, SEED_ALLOWED, UrlField, int_in, one_of
-from regen_lite.music import MAX_BARS, MusicInputError
+from regen_lite.music.song import MAX_BARS, MusicInputError
 
 DEFAULT_CHORALE = "bwv165.6"        # also shipped as the example uploads in data_samples/music/
 

@@ -25,7 +25,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from regen_lite.music import MusicInputError, chorales_hash, melody_notes, song_from_score  # noqa: E402
+from regen_lite.music.song import MusicInputError, chorales_hash, melody_notes, song_from_score  # noqa: E402
 
 TEST_FRACTION = 0.15
 SAMPLE = "bwv165.6"
@@ -108,7 +108,7 @@ def write_samples(folder: Path = ROOT / "data_samples" / "music"):
 
     from music21 import corpus
 
-    from regen_lite.music import load_chorales, write_midi
+    from regen_lite.music.song import load_chorales, write_midi
 
     src = corpus.getWork(f"bach/{SAMPLE}")
     shutil.copyfile(src, folder / f"{SAMPLE}.mxl")

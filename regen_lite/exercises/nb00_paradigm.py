@@ -10,7 +10,8 @@ import torch
 import torch.nn.functional as F
 
 from regen_lite.exercises.checking import Check, CheckResult
-from regen_lite.toy import GridConfig, GridExtractor, ToyConfig, conditional_mean, mode_points, mode_weights
+
+from ..toy.pinwheel import GridConfig, GridExtractor, ToyConfig, conditional_mean, mode_points, mode_weights
 
 __all__ = ["check_mse_optimum", "check_extract_cell", "check_sample_cells"]
 

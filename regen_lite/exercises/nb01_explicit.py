@@ -16,7 +16,8 @@ import torch
 import torch.nn.functional as F
 
 from regen_lite.exercises.checking import Check, CheckResult
-from regen_lite.extractors.image import DCTLowpass, Downsample, dct_matrix
+
+from ..image.extractors import DCTLowpass, Downsample, dct_matrix
 
 __all__ = ["check_avg_pool", "check_dct_matrix", "check_dct_lowpass", "check_psnr"]
 
@@ -157,7 +158,7 @@ def check_dct_lowpass(fn) -> CheckResult:
 
 def check_psnr(fn) -> CheckResult:
     """fn(y_hat, y) -> float: the mean over images of 10 log10(1 / MSE_i), images in [0, 1]."""
-    from regen_lite.metrics import psnr   # here, not at the top: torchmetrics takes seconds to import
+    from ..image.metrics import psnr  # here, not at the top: torchmetrics takes seconds to import
 
     check = Check("psnr")
     with check:

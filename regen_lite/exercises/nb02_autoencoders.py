@@ -13,7 +13,8 @@ import math
 import torch
 
 from regen_lite.exercises.checking import Check, CheckResult
-from regen_lite.extractors.autoencoders import VAE, kl_monte_carlo, kl_standard_normal
+
+from ..image.autoencoders import VAE, kl_monte_carlo, kl_standard_normal
 
 __all__ = ["check_reparameterize", "check_kl_closed_form", "check_kl_monte_carlo", "check_interpolate"]
 

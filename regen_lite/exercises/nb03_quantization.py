@@ -12,7 +12,8 @@ import math
 import torch
 
 from regen_lite.exercises.checking import Check, CheckResult
-from regen_lite.quantizers import FSQ, VectorQuantizer
+
+from ..nn.quantizers import FSQ, VectorQuantizer
 
 __all__ = ["check_quantize", "check_perplexity", "check_ema_update", "check_fsq"]
 
@@ -71,7 +72,7 @@ def check_quantize(fn) -> CheckResult:
 
 def check_perplexity(fn) -> CheckResult:
     """fn(indices, num_codes) -> exp(H(p)) of the code histogram, as a float."""
-    from regen_lite.metrics import codebook_usage   # here, not at the top: torchmetrics takes seconds to import
+    from ..image.metrics import codebook_usage  # here, not at the top: torchmetrics takes seconds to import
 
     check = Check("perplexity")
     with check:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import torch
 
-from regen_lite.diffusion import DiffusionConfig, GaussianDiffusion, ddim_step, ddim_timesteps, guided
 from regen_lite.exercises.checking import Check, CheckResult
+
+from ..nn.diffusion import DiffusionConfig, GaussianDiffusion, ddim_step, ddim_timesteps, guided
 
 __all__ = ["check_q_sample", "check_eps_loss", "check_ddim_step", "check_cfg"]
 

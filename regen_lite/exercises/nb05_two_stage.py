@@ -13,9 +13,10 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from regen_lite.autoregressive import sample_codes
 from regen_lite.exercises.checking import Check, CheckResult
-from regen_lite.priors import CodePrior, CodePriorConfig
+
+from ..image.priors import CodePrior, CodePriorConfig
+from ..nn.autoregressive import sample_codes
 
 __all__ = ["check_causal_attention", "check_sample_next", "check_sample_codes"]
 

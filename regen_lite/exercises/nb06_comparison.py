@@ -13,8 +13,9 @@ import numbers
 
 import torch
 
-from regen_lite.comparison import samples_in_budget
 from regen_lite.exercises.checking import Check, CheckResult
+
+from ..image.comparison import samples_in_budget
 
 __all__ = ["check_frechet_gaussian", "check_per_class_accuracy", "check_samples_in_budget"]
 
@@ -44,10 +45,13 @@ def _classifier_moments(n: int = 200):
     """Mean and covariance (unbiased, like torchmetrics) of the reference classifier's features for n real test
     images and n real training images, plus the images themselves and the classifier."""
     from regen_lite.checkpoints import load_checkpoint, pretrained_path
-    from regen_lite.data import load_fashion_mnist, to_float
-    from regen_lite.metrics import ClassifierFeatures
 
-    clf, _ = load_checkpoint(pretrained_path("classifier"), expect="Classifier")
+    from ..image.networks import Classifier
+
+    from ..image.data import load_fashion_mnist, to_float
+    from ..image.metrics import ClassifierFeatures
+
+    clf, _ = load_checkpoint(pretrained_path("classifier"), Classifier)
     real = to_float(load_fashion_mnist("test", "sample")[0][:n])
     other = to_float(load_fashion_mnist("train", "sample")[0][:n])
     feats = ClassifierFeatures(clf)
@@ -97,7 +101,7 @@ def check_frechet_gaussian(fn) -> CheckResult:
 
         # the real thing: Gaussians fitted to the reference classifier's features of real images
         clf, real, other, (m1, c1), (m2, c2) = _classifier_moments()
-        from regen_lite.metrics import frechet_distance
+        from ..image.metrics import frechet_distance
         fd_lib = frechet_distance(clf, real, other)
         fd = _number(check.call(fn, m1, c1, m2, c2))
         check.expect(fd is not None and abs(fd - fd_lib) < 1e-3 * max(1.0, fd_lib),

@@ -13,8 +13,9 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from regen_lite.comparison import add_noise
 from regen_lite.exercises.checking import Check, CheckResult
+
+from ..image.comparison import add_noise
 
 __all__ = ["check_add_noise", "check_psnr_per_image", "check_total_variation"]
 
@@ -73,7 +74,7 @@ def check_psnr_per_image(fn) -> CheckResult:
     """fn(y_hat, y) -> (B,) PSNR in dB of each image, 10 log10(1 / MSE), images in [0, 1]."""
     from torchmetrics.functional.image import peak_signal_noise_ratio
 
-    from regen_lite.metrics import psnr
+    from ..image.metrics import psnr
 
     check = Check("psnr_per_image")
     with check:

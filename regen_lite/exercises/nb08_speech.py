@@ -14,9 +14,10 @@ import numpy as np
 import torch
 
 from regen_lite.exercises.checking import Check, CheckResult
-from regen_lite.extractors.audio import SpectrogramConfig, griffin_lim, mel_filterbank, stft_magnitude
-from regen_lite.speech import load_speech_clips
-from regen_lite.speech_metrics import log_spectral_distance
+
+from ..speech.data import load_speech_clips
+from ..speech.features import SpectrogramConfig, griffin_lim, mel_filterbank, stft_magnitude
+from ..speech.metrics import log_spectral_distance
 
 __all__ = ["check_mel_filterbank", "check_griffin_lim_step", "check_log_spectral_distance"]
 

@@ -15,8 +15,10 @@ import re
 import torch
 
 from regen_lite.exercises.checking import Check, CheckResult
-from regen_lite.seq2seq import BOS, EOS, PAD, beam_search
-from regen_lite.text import ARPABET, edit_distance, error_rate, homophone_groups, load_lexicon
+
+from ..text.lexicon import ARPABET, homophone_groups, load_lexicon
+from ..text.metrics import edit_distance, error_rate
+from ..text.seq2seq import BOS, EOS, PAD, beam_search
 
 __all__ = ["check_edit_distance", "check_beam_step", "check_group_homophones"]
 
@@ -226,7 +228,8 @@ def check_beam_step(fn, model=None) -> CheckResult:
                      if right else "")
         if model is None:
             from regen_lite.checkpoints import load_checkpoint, weights_dir
-            model, _ = load_checkpoint(weights_dir() / "p2g", expect="Seq2Seq")
+            from regen_lite.text.seq2seq import Seq2Seq
+            model, _ = load_checkpoint(weights_dir() / "p2g", Seq2Seq)
         model = model.cpu().eval()
         sounds = [["R", "AY", "T"], ["N", "OW"], ["T", "UW"], ["F", "L", "AW", "ER"], ["B", "L", "AO", "R", "F", "T"]]
         src = model.encode_src(sounds)

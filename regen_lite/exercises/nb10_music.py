@@ -16,9 +16,19 @@ import numpy as np
 import torch
 
 from regen_lite.exercises.checking import Check, CheckResult
-from regen_lite.extractors.music import CHORD_TONES, N_CHORD, NQ, NUM_CHORDS, QUALITIES, QUALITY_NAMES, RHYTHM_ONSET, \
-    extract_template, recognize_chord
-from regen_lite.music import STEPS_PER_BEAT, Song, load_chorales, token_pitch
+
+from ..music.song import STEPS_PER_BEAT, Song, load_chorales, token_pitch
+from ..music.template import (
+    CHORD_TONES,
+    N_CHORD,
+    NQ,
+    NUM_CHORDS,
+    QUALITIES,
+    QUALITY_NAMES,
+    RHYTHM_ONSET,
+    extract_template,
+    recognize_chord,
+)
 
 __all__ = ["check_triad", "check_chord_tone_fraction", "check_rhythm_f1", "check_next_chord"]
 
@@ -138,7 +148,7 @@ def check_triad(fn) -> CheckResult:
 def _chord_tone_cases():
     """(name, melody (T,), template) from real chorales: each soprano against its own template, against the
     template of another chorale (a poor fit), and against its own with every third chord unknown (N)."""
-    from regen_lite.extractors.music import Template
+    from ..music.template import Template
 
     songs = _test_songs()
     cases = [(f"{s.name}: its soprano on its own chords", s.melody, extract_template(s)) for s in songs[:5]]
@@ -160,7 +170,7 @@ def _chord_tone_cases():
 def check_chord_tone_fraction(fn) -> CheckResult:
     """fn(melody (T,) tokens, chord_pcs (B, 12) bool) -> the share of melody notes (onsets) whose pitch class
     is in the chord of the beat where they start; beats with no chord are left out."""
-    from regen_lite.music_metrics import chord_tone_counts
+    from ..music.metrics import chord_tone_counts
 
     check = Check("chord_tone_fraction")
     with check:
@@ -247,8 +257,8 @@ def _rhythm_cases():
 def check_rhythm_f1(fn) -> CheckResult:
     """fn(melody (T,) tokens, rhythm (T,) 0 rest / 1 hold / 2 onset) -> F1 of the melody's onsets against the
     template's onsets."""
-    from regen_lite.extractors.music import Template
-    from regen_lite.music_metrics import rhythm_f1
+    from ..music.metrics import rhythm_f1
+    from ..music.template import Template
 
     check = Check("rhythm_f1")
     with check:
@@ -288,8 +298,8 @@ def check_rhythm_f1(fn) -> CheckResult:
 
 def _prior_contexts():
     """(name, counts (109,), seen (109,) bool, alpha, reference probabilities) from the shipped template prior."""
-    from regen_lite.extractors.music import chord_id, chord_label
-    from regen_lite.template_prior import load_template_prior
+    from ..music.priors import load_template_prior
+    from ..music.template import chord_id, chord_label
 
     prior = load_template_prior()
     out = []
