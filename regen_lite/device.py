@@ -1,4 +1,4 @@
-"""Pick the compute device in one place: CUDA, then Apple MPS, then CPU.
+"""Pick the compute device in one place: CUDA, then Apple MPS, then CPU; and the CPU thread count.
 
 The user overrides the choice with `--device` on the CLI or the REGEN_LITE_DEVICE
 environment variable. Nothing else in the kit names a device string.
@@ -7,6 +7,7 @@ environment variable. Nothing else in the kit names a device string.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 import torch
 
@@ -33,3 +34,16 @@ def get_device(preferred: str | None = None) -> torch.device:
         return torch.device(choice)
     except RuntimeError as e:
         raise RuntimeError(f"unknown device {choice!r}: use auto, cpu, cuda, cuda:N or mps") from e
+
+
+@contextmanager
+def one_thread():
+    """Run the block with one torch thread, then restore the previous count. The kit's small models
+    (the music and toy nets, the mel renderer) have matrix products too small to gain from a second
+    thread, and on a busy 2-core machine the threads' synchronisation costs far more than it saves."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(n)
