@@ -1,7 +1,7 @@
 """Checks for notebooks/00_paradigm.ipynb: the MSE optimum, the grid extractor, sampling the prior.
 
-Each check compares the student's function with the reference in regen_lite.toy (or with torch's own
-softmax) on fixed inputs, and names the usual mistake in its hint.
+Each check compares the student's function with the reference in regen_lite.toy.pinwheel (or with torch's
+own softmax) on fixed inputs, and names the usual mistake in its hint.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def check_mse_optimum(fn) -> CheckResult:
         cfg = ToyConfig(num_modes=3, skew=0.5)
         x = torch.linspace(0, 1, 7)[:, None]
         toy = check.call(fn, mode_points(x, cfg), mode_weights(cfg))
-        check.expect(_close(toy, conditional_mean(x, cfg)), "matches regen_lite.toy.conditional_mean on the toy",
+        check.expect(_close(toy, conditional_mean(x, cfg)), "matches regen_lite.toy.pinwheel.conditional_mean on the toy",
                      "compare with conditional_mean(x, cfg) for the notebook's pinwheel")
         sym = check.call(fn, mode_points(x, ToyConfig(num_modes=4, skew=0.0)), torch.full((4,), 0.25))
         check.expect(_close(sym, torch.zeros(7, 2)), "four equally likely, symmetric arms average to the origin",

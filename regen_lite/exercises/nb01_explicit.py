@@ -2,7 +2,7 @@
 low-pass reconstruction, and PSNR.
 
 The references are torch's F.avg_pool2d, scipy.fft (dct / dctn / idctn with norm="ortho"), the kit's
-extractors in regen_lite.extractors.image and regen_lite.metrics.psnr (torchmetrics). Each hint names
+extractors in regen_lite.image.extractors and regen_lite.image.metrics.psnr (torchmetrics). Each hint names
 the usual mistake when the answer matches it.
 """
 
@@ -107,7 +107,7 @@ def check_dct_matrix(fn) -> CheckResult:
         check.expect(torch.allclose(D @ D.T, torch.eye(28, dtype=torch.float64), atol=1e-5),
                      "is orthonormal: D D^T = I, so the inverse DCT is D^T",
                      "with the right scales every row has length 1 and the rows are orthogonal")
-        check.expect(_close(D, dct_matrix(28)), "matches regen_lite.extractors.image.dct_matrix(28)")
+        check.expect(_close(D, dct_matrix(28)), "matches regen_lite.image.extractors.dct_matrix(28)")
     return check.result()
 
 
@@ -176,18 +176,18 @@ def check_psnr(fn) -> CheckResult:
         mse = ((y_hat - y) ** 2).mean((1, 2, 3))
         pooled = 10 * math.log10(1 / mse.mean().item())
         if abs(value - ref) < 1e-3:
-            check.expect(True, f"equals regen_lite.metrics.psnr (torchmetrics): {ref:.2f} dB")
+            check.expect(True, f"equals regen_lite.image.metrics.psnr (torchmetrics): {ref:.2f} dB")
         elif abs(value - pooled) < 1e-3:
-            check.expect(False, "equals regen_lite.metrics.psnr (torchmetrics)",
+            check.expect(False, "equals regen_lite.image.metrics.psnr (torchmetrics)",
                          f"you gave the PSNR of the pooled MSE ({pooled:.2f} dB); compute one PSNR per image, "
                          "then average them: the kit reports the mean per-image PSNR")
         elif abs(value - (10 * torch.log(1 / mse)).mean().item()) < 1e-3:
-            check.expect(False, "equals regen_lite.metrics.psnr (torchmetrics)", "use log10, not the natural log")
+            check.expect(False, "equals regen_lite.image.metrics.psnr (torchmetrics)", "use log10, not the natural log")
         elif abs(value - 2 * ref) < 1e-3:
-            check.expect(False, "equals regen_lite.metrics.psnr (torchmetrics)",
+            check.expect(False, "equals regen_lite.image.metrics.psnr (torchmetrics)",
                          "PSNR = 10 log10(1 / MSE) (or 20 log10(1 / RMSE)), not 20 log10(1 / MSE)")
         else:
-            check.expect(False, "equals regen_lite.metrics.psnr (torchmetrics)",
+            check.expect(False, "equals regen_lite.image.metrics.psnr (torchmetrics)",
                          "mse = ((y_hat - y) ** 2).mean(dim=(1, 2, 3)); return (10 * torch.log10(1 / mse)).mean()")
         half = check.call(fn, torch.full((2, 1, 4, 4), 0.5), torch.zeros(2, 1, 4, 4))
         check.expect(abs(float(half) - 10 * math.log10(4)) < 1e-3, "an error of 0.5 everywhere is 6.02 dB",

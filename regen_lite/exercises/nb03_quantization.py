@@ -1,8 +1,9 @@
 """Checks for notebooks/03_vector_quantization.ipynb: nearest-code lookup with a straight-through gradient,
 the perplexity of code usage, one EMA codebook update, and FSQ rounding.
 
-The references are the library's own layers (regen_lite.quantizers.VectorQuantizer and FSQ, which
-tests/test_quantizers.py cross-checks against vector-quantize-pytorch) and regen_lite.metrics.codebook_usage.
+The references are the library's own layers (regen_lite.nn.quantizers.VectorQuantizer and FSQ, which
+tests/test_quantizers.py cross-checks against vector-quantize-pytorch) and
+regen_lite.image.metrics.codebook_usage.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def check_perplexity(fn) -> CheckResult:
             hint = "that is the entropy H(p); the perplexity is exp(H(p))"
         elif min(abs(val - ref ** (1 / math.log(2))), abs(val - ref ** math.log(2))) < 1e-3 * ref:
             hint = "mixed bases: use exp with natural logs (or 2 ** with log2) throughout"
-        check.expect(abs(val - ref) < 1e-3 * ref, f"matches regen_lite.metrics.codebook_usage ({ref:.2f})", hint)
+        check.expect(abs(val - ref) < 1e-3 * ref, f"matches regen_lite.image.metrics.codebook_usage ({ref:.2f})", hint)
         uni = _as_float(check.call(fn, torch.arange(64).repeat(3).view(4, 48), 64))
         check.expect(uni is not None and abs(uni - 64) < 1e-3, "all 64 codes used equally often: perplexity 64",
                      "for a uniform histogram exp(H) = K")

@@ -1,7 +1,7 @@
 """Checks for notebooks/04_diffusion.ipynb: the forward process, the eps-prediction loss, one DDIM step
 and the classifier-free guidance combination.
 
-Each check compares the student's function with the library's reference in regen_lite.diffusion
+Each check compares the student's function with the library's reference in regen_lite.nn.diffusion
 (GaussianDiffusion.q_sample, GaussianDiffusion.loss, ddim_step, guided; ddim_step is itself checked
 against diffusers' DDIMScheduler in tests/test_diffusion.py) and tests the properties that catch the
 usual slips: a missing square root, per-example timesteps that do not broadcast, a sum where a mean
@@ -131,7 +131,7 @@ def check_ddim_step(fn) -> CheckResult:
                 return check.result()
             x0 = (x_t - (1 - abar[t]).sqrt() * eps) / abar[t].sqrt()
             ok = ok and _close(out, ddim_step(x_t, eps, x0, abar[t], abar_prev, eta=0.0), atol=1e-4)
-        check.expect(ok, "matches regen_lite.diffusion.ddim_step (eta = 0) at every step of a 10-step schedule",
+        check.expect(ok, "matches regen_lite.nn.diffusion.ddim_step (eta = 0) at every step of a 10-step schedule",
                      "first x0 = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t), "
                      "then x_prev = sqrt(abar_prev) x0 + sqrt(1 - abar_prev) eps")
         x_t, eps = torch.randn(2, 3, generator=g), torch.randn(2, 3, generator=g)
@@ -167,7 +167,7 @@ def check_cfg(fn) -> CheckResult:
         for w in (1.0, 3.0, 0.5):
             out = check.call(fn, e_c, e_u, w)
             ok = ok and _close(out, guided(_cond_model, cond, null, w)(x, t))
-        check.expect(ok, "matches regen_lite.diffusion.guided for w = 1, 3 and 0.5",
+        check.expect(ok, "matches regen_lite.nn.diffusion.guided for w = 1, 3 and 0.5",
                      "eps = eps_cond + w * (eps_cond - eps_uncond): move *away* from the unconditional prediction")
         minus = check.call(fn, e_c, e_u, -1.0)
         check.expect(_close(minus, e_u), "w = -1 gives the unconditional prediction", "check the sign of the difference")

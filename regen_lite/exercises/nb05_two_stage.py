@@ -2,7 +2,7 @@
 temperature and top-k, and the raster-order sampling loop of an autoregressive prior over codes.
 
 The references are torch's own F.scaled_dot_product_attention(is_causal=True) and torch.multinomial,
-and the library's CodePrior.sample / regen_lite.autoregressive.sample_codes (run on a tiny randomly
+and the library's CodePrior.sample / regen_lite.nn.autoregressive.sample_codes (run on a tiny randomly
 initialised transformer, so every check takes milliseconds). Besides exact agreement for a fixed
 generator, the checks test properties: no position sees the future, the empirical distribution of
 20,000 draws matches softmax(logits / T) restricted to the top k, a prefix is kept as it is.
@@ -146,6 +146,6 @@ def check_sample_codes(fn) -> CheckResult:
         ok = torch.is_tensor(done) and done.shape == (5, 9)
         check.expect(ok and torch.equal(done[:, :4], prefix), "keeps a given prefix as the first codes",
                      "start the loop from codes = prefix instead of an empty tensor")
-        check.expect(ok and torch.equal(done, lib), "continues a prefix like regen_lite.autoregressive.sample_codes",
+        check.expect(ok and torch.equal(done, lib), "continues a prefix like regen_lite.nn.autoregressive.sample_codes",
                      "draw only the n_codes - prefix length remaining codes, each conditioned on all codes so far")
     return check.result()

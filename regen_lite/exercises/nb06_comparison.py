@@ -2,8 +2,8 @@
 the classifier's accuracy per class, and equal-time accounting (how many samples or steps fit in a budget).
 
 Each check compares the student's function with a reference (torchmetrics' FID formula, scipy's sqrtm,
-regen_lite.metrics.frechet_distance on real classifier features, torchmetrics' per-class accuracy,
-regen_lite.comparison) and tests the properties that catch the usual slips: Tr(sqrt(S1) sqrt(S2)) for
+regen_lite.image.metrics.frechet_distance on real classifier features, torchmetrics' per-class accuracy,
+regen_lite.image.comparison) and tests the properties that catch the usual slips: Tr(sqrt(S1) sqrt(S2)) for
 Tr(sqrt(S1 S2)), precision for recall, rounding up a sample that does not fit in the budget.
 """
 
@@ -105,7 +105,7 @@ def check_frechet_gaussian(fn) -> CheckResult:
         fd_lib = frechet_distance(clf, real, other)
         fd = _number(check.call(fn, m1, c1, m2, c2))
         check.expect(fd is not None and abs(fd - fd_lib) < 1e-3 * max(1.0, fd_lib),
-                     f"matches regen_lite.metrics.frechet_distance on 128-d classifier features of 200 test vs 200 "
+                     f"matches regen_lite.image.metrics.frechet_distance on 128-d classifier features of 200 test vs 200 "
                      f"training images ({fd_lib:.3f}; got {fd if fd is None else round(fd, 3)})",
                      "the same formula must hold in 128 dimensions: use matrix operations (@, trace), not "
                      "elementwise ones")

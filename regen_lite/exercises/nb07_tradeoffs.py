@@ -2,10 +2,10 @@
 training-time corruption), PSNR per image, and total variation (how sharp an image is, which an MSE-trained
 renderer lowers).
 
-Each check compares the student's function with a reference (regen_lite.comparison.add_noise,
-torchmetrics' peak_signal_noise_ratio and total_variation, regen_lite.metrics.psnr) and tests the properties
-that catch the usual slips: uniform instead of Gaussian noise, one PSNR over the whole batch instead of one
-per image, squared differences or one direction only in the total variation.
+Each check compares the student's function with a reference (regen_lite.image.comparison.add_noise,
+torchmetrics' peak_signal_noise_ratio and total_variation, regen_lite.image.metrics.psnr) and tests the
+properties that catch the usual slips: uniform instead of Gaussian noise, one PSNR over the whole batch instead
+of one per image, squared differences or one direction only in the total variation.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def check_add_noise(fn) -> CheckResult:
         check.expect(torch.is_tensor(again) and torch.equal(out, again), "the same seeded generator gives the same noise",
                      "pass generator=generator to torch.randn")
         ref = add_noise(yp, 0.05, generator=torch.Generator().manual_seed(1))
-        check.expect(torch.allclose(out, ref, atol=1e-7), "matches regen_lite.comparison.add_noise for the same generator",
+        check.expect(torch.allclose(out, ref, atol=1e-7), "matches regen_lite.image.comparison.add_noise for the same generator",
                      "y_prime + std * torch.randn(y_prime.shape, generator=generator)")
         zero = check.call(fn, yp, 0.0, generator=torch.Generator().manual_seed(1))
         check.expect(torch.is_tensor(zero) and torch.equal(zero, yp), "std = 0 leaves Y' as it is", "scale eps by std")
@@ -98,7 +98,7 @@ def check_psnr_per_image(fn) -> CheckResult:
                      "matches torchmetrics' peak_signal_noise_ratio(dim=(1, 2, 3), reduction='none')",
                      "one MSE per image: ((y_hat - y) ** 2).mean(dim=(1, 2, 3))")
         check.expect(_is(out, (4,)) and abs(out.mean().item() - psnr(y_hat, y)) < 1e-3,
-                     "its mean is regen_lite.metrics.psnr (the number the kit reports)",
+                     "its mean is regen_lite.image.metrics.psnr (the number the kit reports)",
                      "the kit averages the per-image dB values, which differs from the dB of the mean MSE")
         order = check.call(fn, y_hat.flip(0), y.flip(0))
         check.expect(_is(order, (4,)) and torch.allclose(order, out.flip(0), atol=1e-5),

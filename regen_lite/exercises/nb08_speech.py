@@ -2,7 +2,7 @@
 log-spectral distance.
 
 The references are librosa (filters.mel, stft/istft, griffinlim) and the kit's own functions in
-regen_lite.extractors.audio and regen_lite.speech_metrics. The test signals are the shipped espeak-ng
+regen_lite.speech.features and regen_lite.speech.metrics. The test signals are the shipped espeak-ng
 clips. Each hint names the usual mistake when the answer matches it.
 """
 
@@ -105,7 +105,7 @@ def check_mel_filterbank(fn) -> CheckResult:
             check.expect(False, f"{what}: equals librosa.filters.mel (Slaney mel scale and norm)", hint)
         m = _array(check.call(fn, CFG.sr, CFG.n_fft, CFG.n_mels)).astype(np.float64)
         check.expect(np.allclose(m, mel_filterbank(CFG), rtol=1e-4, atol=1e-6),
-                     "matches the kit's regen_lite.extractors.audio.mel_filterbank()")
+                     "matches the kit's regen_lite.speech.features.mel_filterbank()")
         check.expect((m >= 0).all() and ((m > 0).sum(axis=1) >= 1).all(),
                      "every filter is non-negative and covers at least one FFT bin")
     return check.result()
@@ -235,7 +235,7 @@ def _as_float(check: Check, out, what: str):
 
 
 def check_log_spectral_distance(fn) -> CheckResult:
-    """fn(y_hat (T',), y (T,)) -> float: LSD in dB, equal to regen_lite.speech_metrics.log_spectral_distance."""
+    """fn(y_hat (T',), y (T,)) -> float: LSD in dB, equal to regen_lite.speech.metrics.log_spectral_distance."""
     check = Check("log_spectral_distance")
     with check:
         y = _wave(1.0, index=1)
@@ -249,7 +249,7 @@ def check_log_spectral_distance(fn) -> CheckResult:
             value = _as_float(check, check.call(fn, y_hat.copy(), y.copy()), f"{label}: returns one number")
             if value is None:
                 return check.result()
-            what = f"{label}: equals regen_lite.speech_metrics.log_spectral_distance ({ref:.3f} dB)"
+            what = f"{label}: equals regen_lite.speech.metrics.log_spectral_distance ({ref:.3f} dB)"
             if abs(value - ref) < 1e-3 * max(1.0, ref):
                 check.expect(True, what)
                 continue

@@ -1,8 +1,8 @@
 """Checks for notebooks/09_text_phonemes.ipynb: Levenshtein edit distance (the PER/LER/WER behind every
 text number), one pruning step of beam search, and grouping homophones from a pronouncing dictionary.
 
-The references are the kit's regen_lite.text (edit_distance, error_rate, homophone_groups) and
-regen_lite.seq2seq.beam_search run on the shipped P2G model, with torchmetrics' text metrics
+The references are the kit's regen_lite.text.metrics (edit_distance, error_rate),
+regen_lite.text.lexicon (homophone_groups) and regen_lite.text.seq2seq.beam_search run on the shipped P2G model, with torchmetrics' text metrics
 (edit_distance, word_error_rate) as an outside referee for the edit distance. Each hint names the usual
 mistake when the answer matches it.
 """
@@ -118,7 +118,7 @@ def check_edit_distance(fn) -> CheckResult:
                     break
         check.expect(not wrong, f"matches torchmetrics' edit_distance on {len(cases)} pairs of strings and phoneme "
                                 "lists (empty ones too)", hint)
-        check.expect(got == [edit_distance(a, b) for a, b in cases], "matches the kit's regen_lite.text.edit_distance")
+        check.expect(got == [edit_distance(a, b) for a, b in cases], "matches the kit's regen_lite.text.metrics.edit_distance")
         hyps = [a for a, _ in cases[8:]]
         refs = [b if b else ["AA"] for _, b in cases[8:]]             # a reference is never empty
         dists = [_whole(check.call(fn, h, r)) for h, r in zip(hyps, refs)]
@@ -143,7 +143,7 @@ def _reference_step(scores, logp, k):
 
 @torch.no_grad()
 def beam_search_with(step, model, src: torch.Tensor, k: int = 4, max_len: int | None = None):
-    """regen_lite.seq2seq.beam_search with its pruning step replaced by step(scores, logp, k).
+    """regen_lite.text.seq2seq.beam_search with its pruning step replaced by step(scores, logp, k).
     Returns ids (B, k, L) and scores (B, k), like the library."""
     max_len = max_len or model.cfg.max_len + 1
     B = src.shape[0]

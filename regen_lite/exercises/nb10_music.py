@@ -2,8 +2,8 @@
 sampling step of the template prior's chord Markov chain.
 
 The references are music21's chord analysis (`Chord.root()`, `Chord.quality`) and the kit's own code:
-regen_lite.extractors.music.recognize_chord, regen_lite.music_metrics (chord_tone_counts, rhythm_f1) and
-regen_lite.template_prior.TemplatePrior.transition_probs, run on the shipped Bach chorales and the shipped
+regen_lite.music.template.recognize_chord, regen_lite.music.metrics (chord_tone_counts, rhythm_f1) and
+regen_lite.music.priors.TemplatePrior.transition_probs, run on the shipped Bach chorales and the shipped
 template prior. Each hint names the usual mistake when the answer matches it.
 """
 
@@ -139,7 +139,7 @@ def check_triad(fn) -> CheckResult:
             root, q = recognize_chord(pcs)
             out = check.call(fn, list(pitches))
             agree &= (int(out[0]), out[1]) == (root, QUALITY_NAMES[q])
-        check.expect(agree, "agrees with the kit's recognize_chord (regen_lite.extractors.music)")
+        check.expect(agree, "agrees with the kit's recognize_chord (regen_lite.music.template)")
     return check.result()
 
 
@@ -183,7 +183,7 @@ def check_chord_tone_fraction(fn) -> CheckResult:
                 check.expect(False, f"{name}: returns one number",
                              "return a float: chord-tone notes / notes counted")
                 return check.result()
-            what = f"{name}: {ref:.3f}, like regen_lite.music_metrics"
+            what = f"{name}: {ref:.3f}, like regen_lite.music.metrics"
             if abs(out - ref) < 1e-6:
                 check.expect(True, what)
                 continue
@@ -195,7 +195,7 @@ def check_chord_tone_fraction(fn) -> CheckResult:
             if abs(out - held) < 1e-6:
                 hint = "you counted every step a note sounds (HOLD tokens too); count each note once, at its onset"
             elif abs(out - mod12) < 1e-6:
-                hint = "a token is not a MIDI pitch: pitch = token - 2 + 36 (regen_lite.music.token_pitch), " \
+                hint = "a token is not a MIDI pitch: pitch = token - 2 + 36 (regen_lite.music.song.token_pitch), " \
                        "then take % 12"
             elif abs(out - per_step) < 1e-6:
                 hint = "the chords are per beat and the melody per eighth note: the beat of step t is t // 2"
@@ -270,7 +270,7 @@ def check_rhythm_f1(fn) -> CheckResult:
             if out is None:
                 check.expect(False, f"{name}: returns one number", "return a float: 2 TP / (2 TP + FP + FN)")
                 return check.result()
-            what = f"{name}: F1 = {ref:.3f}, like regen_lite.music_metrics.rhythm_f1"
+            what = f"{name}: F1 = {ref:.3f}, like regen_lite.music.metrics.rhythm_f1"
             if abs(out - ref) < 1e-6:
                 check.expect(True, what)
                 continue
