@@ -1,8 +1,8 @@
 """What a tab of the app is: an id, a title, and a function that builds its UI inside `gr.Tab`.
 
 The app (app/main.py) knows nothing about images, speech or music: it builds the tabs listed in
-app/tabs/__init__.py, in order, and wires the settings they keep in the URL. A new modality adds a
-module with a `TAB = AppTab(...)` and one line to that list; no other tab changes.
+its TABS, in order, and wires the settings they keep in the URL. A new modality adds a folder
+(app/<modality>/) with a `TAB = AppTab(...)` and one line to that list; no other tab changes.
 """
 
 from __future__ import annotations

@@ -4,8 +4,9 @@
     python app/main.py --port 8000 --device cpu
     regen-lite app
 
-The UI is a list of tabs (app/tabs/), each built from the registry; the logic lives in
-app/views.py and app/generate.py, and all models in regen_lite. The "Inspect Y'" view is also an API endpoint, callable with gradio_client:
+The UI is the list TABS below; each tab group is a folder (app/image/, app/speech/, app/text/,
+app/music/) holding its tabs (layout) and their UI-free views (formatting); all models live in
+regen_lite. The "Inspect Y'" view is also an API endpoint, callable with gradio_client:
 
     from gradio_client import Client, handle_file
     Client("http://127.0.0.1:7860/").predict(handle_file("shoe.png"), 0, "dct_lowpass", api_name="/inspect")
@@ -25,12 +26,27 @@ if __package__ in (None, ""):  # run as a script (`python app/main.py`): make `a
 
 import gradio as gr  # noqa: E402
 
-from app import (
-    url_state,  # noqa: E402
-    views,  # noqa: E402
-)
-from app.tabs import TABS, AppContext  # noqa: E402
+from app import url_state  # noqa: E402
+from app.base import AppContext, AppTab  # noqa: E402
+from app.image import inspect_views  # noqa: E402
+from app.image.compare import TAB as IMAGE_COMPARE  # noqa: E402
+from app.image.generate import TAB as IMAGE_GENERATE  # noqa: E402
+from app.image.inspect import TAB as IMAGE_INSPECT  # noqa: E402
+from app.music.tab import TAB as MUSIC  # noqa: E402
+from app.speech.tab import TAB as SPEECH  # noqa: E402
+from app.text.tab import TAB as TEXT  # noqa: E402
 from regen_lite.device import get_device  # noqa: E402
+
+# The app's tabs, in the order they appear. A new modality adds its folder with a `TAB = AppTab(...)`
+# and one line here; no other tab changes.
+TABS: list[AppTab] = [
+    IMAGE_INSPECT,
+    IMAGE_GENERATE,
+    IMAGE_COMPARE,
+    SPEECH,
+    TEXT,
+    MUSIC,
+]
 
 
 def build_demo(device: str | None = None, tabs=TABS) -> gr.Blocks:
@@ -77,7 +93,7 @@ def build_demo(device: str | None = None, tabs=TABS) -> gr.Blocks:
 
 def launch_options() -> dict:
     """Keyword arguments for `demo.launch` shared by main() and the tests."""
-    return {"share": False, "theme": gr.themes.Soft(), "max_file_size": f"{views.MAX_UPLOAD_MB}mb",
+    return {"share": False, "theme": gr.themes.Soft(), "max_file_size": f"{inspect_views.MAX_UPLOAD_MB}mb",
             "head": url_state.HEAD}
 
 

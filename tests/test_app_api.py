@@ -2,7 +2,7 @@
 
 Every explicit extractor must work; a learned one is skipped only when its .safetensors file
 is absent (the app then disables it with a reason). Bad uploads must give a clear error, and the
-app must keep answering afterwards. A few direct tests of app/views.py cover the drawing of
+app must keep answering afterwards. A few direct tests of app/image/inspect_views.py cover the drawing of
 every kind of Y', using untrained learned models so they run even before weights exist.
 """
 
@@ -22,7 +22,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
-from app import views  # noqa: E402
+from app.image import inspect_views as views  # noqa: E402
 from regen_lite.checkpoints import pretrained_path  # noqa: E402
 from regen_lite.registry import get_extractor, list_extractors  # noqa: E402
 
@@ -206,7 +206,7 @@ def test_large_upload_is_downscaled_with_notice(app_client, tmp_path):
     assert_good_result(inspect(client, "dct_lowpass", sample=2), "dct_lowpass")
 
 
-# ------------------------------------------------------------------ app/views.py directly
+# ------------------------------------------------------------------ app/image/inspect_views.py directly
 
 def test_prepare_upload_matches_fashion_mnist_convention(tmp_path):
     """A dark object on white becomes a light object on black, 28 x 28, in [0, 1]."""
@@ -316,8 +316,8 @@ def test_a_new_tab_plugs_in_without_touching_the_image_tabs():
     tabs, and its URL setting joins theirs."""
     import gradio as gr
 
-    from app.main import build_demo
-    from app.tabs import TABS, AppTab, BuiltTab
+    from app.base import AppTab, BuiltTab
+    from app.main import TABS, build_demo
     from app.url_state import UrlField, one_of
 
     def build(ctx):

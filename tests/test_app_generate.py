@@ -125,7 +125,7 @@ def test_side_by_side_runs_two_pipelines_on_the_same_class_and_seed(client):
 
 
 def test_compare_tab_shows_the_measured_tables():
-    from app.tabs.image_compare import results_markdown
+    from app.image.compare import results_markdown
 
     text = results_markdown()
     assert "real vs real (floor)" in text and "Equal optimizer steps" in text

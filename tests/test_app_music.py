@@ -22,7 +22,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from app import music_views as mv  # noqa: E402
+from app.music import views as mv  # noqa: E402
 from regen_lite.music.song import MAX_BARS, STEPS_PER_BAR, Song, get_chorale, load_song, write_midi  # noqa: E402
 from regen_lite.music.template import extract_template  # noqa: E402
 from regen_lite.paths import samples_dir  # noqa: E402

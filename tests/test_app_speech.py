@@ -24,7 +24,7 @@ import pytest  # noqa: E402
 import soundfile as sf  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from app import speech_views as sv  # noqa: E402
+from app.speech import views as sv  # noqa: E402
 from regen_lite.speech.data import SAMPLE_RATE, load_speech_clips  # noqa: E402
 from regen_lite.speech.metrics import pitch_metrics  # noqa: E402
 from regen_lite.speech.pipelines import SPEECH_PATHS  # noqa: E402

@@ -2,7 +2,7 @@
 
 API tests call the real launched app through gradio_client (shipped g2p/p2g weights, the real CMU
 dictionary): known words, a homophone, a made-up word, every kind of bad text, both extractors. A few
-direct tests of app/text_views.py check the invariants of what the tab shows. The browser tests drive
+direct tests of app/text/views.py check the invariants of what the tab shows. The browser tests drive
 the tab in headless Chromium (skipped without it unless REGEN_LITE_REQUIRE_BROWSER=1) and leave a
 screenshot in /tmp/app_text.png.
 """
@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))         # the browser h
 import pytest  # noqa: E402
 from test_app_browser import CHROMIUM_ARGS, TIMEOUT_MS, free_port, require_browser  # noqa: E402, F401
 
-from app import text_views as tv  # noqa: E402
+from app.text import views as tv  # noqa: E402
 from regen_lite.text.lexicon import MAX_WORDS, TextError, load_lexicon, parse_text  # noqa: E402
 
 gradio_client = pytest.importorskip("gradio_client")
@@ -189,7 +189,7 @@ def test_mixed_input_keeps_the_english_words_and_says_what_it_skipped(client):
         assert expected in out["notes"], out["notes"]
 
 
-# ------------------------------------------------------------------ app/text_views.py directly
+# ------------------------------------------------------------------ app/text/views.py directly
 
 @pytest.fixture(scope="module")
 def extractors():
@@ -232,8 +232,9 @@ def test_building_the_tab_loads_no_model():
     import gradio as gr
     import torch
 
-    from app.tabs import TABS, AppContext
-    from app.tabs.text import TAB
+    from app.base import AppContext
+    from app.main import TABS
+    from app.text.tab import TAB
 
     assert TAB in TABS
     ctx = AppContext(torch.device("cpu"))

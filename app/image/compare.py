@@ -7,9 +7,9 @@ from pathlib import Path
 
 import gradio as gr
 
-from app import generate as gen
-from app.tabs.base import AppContext, AppTab, BuiltTab
-from app.tabs.image_generate import image_pipelines
+from app.base import AppContext, AppTab, BuiltTab
+from app.image import generate_views as gen
+from app.image.generate import image_pipelines
 from regen_lite.image.data import FASHION_CLASSES
 
 RESULTS_DIR = Path(__file__).resolve().parents[2] / "benchmarks" / "results"

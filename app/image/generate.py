@@ -1,12 +1,12 @@
 """The "Generate X → Y' → Y" tab: a class X through any shipped image pipeline, on a chosen device,
-with a progress bar. Logic in app/generate.py."""
+with a progress bar. Logic in app/image/generate_views.py."""
 
 from __future__ import annotations
 
 import gradio as gr
 
-from app import generate as gen
-from app.tabs.base import AppContext, AppTab, BuiltTab
+from app.base import AppContext, AppTab, BuiltTab
+from app.image import generate_views as gen
 from app.url_state import CLASS_ALLOWED, MAX_SEED, SEED_ALLOWED, UrlField, fashion_class, int_in
 from regen_lite.device import get_device
 from regen_lite.image.data import FASHION_CLASSES

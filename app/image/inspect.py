@@ -1,5 +1,5 @@
 """The "Inspect Y'" tab: a Fashion-MNIST image Y (shipped sample, upload or sketch) -> Y' -> render(Y'),
-for any image extractor in the registry, plus every extractor at once. Logic in app/views.py."""
+for any image extractor in the registry, plus every extractor at once. Logic in app/image/inspect_views.py."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import tempfile
 
 import gradio as gr
 
-from app import views
-from app.tabs.base import AppContext, AppTab, BuiltTab
+from app.base import AppContext, AppTab, BuiltTab
+from app.image import inspect_views as views
 from app.url_state import UrlField, int_in
 
 PREFERRED_DEFAULTS = ["vqvae", "ae", "dct_lowpass"]   # the first available one is selected at start

@@ -1,4 +1,4 @@
-"""The app's logic without the UI: plain functions that the Gradio layer in main.py calls.
+"""The app's logic without the UI: plain functions that app/image/inspect.py calls.
 
     load_extractors     build every registered image extractor; keep the reason for any that fail
     load_samples        a small gallery of shipped Fashion-MNIST test images (two per class)
@@ -6,7 +6,7 @@
     inspect             Y -> Y' -> Y_hat, with pictures of each and a table of numbers
     draw_y_prime        a picture of Y' that suits it (code map, channels, DCT heat map, ...)
 
-Nothing here builds a model: every Y' comes from `regen_lite.core.get_extractor(name)`.
+Nothing here builds a model: every Y' comes from `regen_lite.registry.get_extractor(name)`.
 """
 
 from __future__ import annotations

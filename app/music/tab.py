@@ -1,6 +1,6 @@
 """The "Music" tab: a melody Y (a shipped chorale or an uploaded MIDI / MusicXML file) -> its template
 Y' (chords, rhythm, cadences) -> a new melody rendered from Y'; or X = (key, bars) -> Y' sampled from the
-template prior -> melody. The direct model (no Y') is shown beside it. Logic in app/music_views.py."""
+template prior -> melody. The direct model (no Y') is shown beside it. Logic in app/music/views.py."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import tempfile
 
 import gradio as gr
 
-from app import music_views as mv
-from app.tabs.base import AppContext, AppTab, BuiltTab
+from app.base import AppContext, AppTab, BuiltTab
+from app.music import views as mv
 from app.url_state import MAX_SEED, SEED_ALLOWED, UrlField, int_in, one_of
 from regen_lite.music.song import MAX_BARS, MusicInputError
 

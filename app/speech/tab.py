@@ -1,13 +1,13 @@
 """The "Speech" tab: a wave Y (shipped clip, upload or microphone) -> spectrogram-like Y' -> render(Y'),
 along the four paths of regen_lite.extractors.audio.SPEECH_PATHS, plus all paths at once.
-Logic in app/speech_views.py."""
+Logic in app/speech/views.py."""
 
 from __future__ import annotations
 
 import gradio as gr
 
-from app import speech_views as sv
-from app.tabs.base import AppContext, AppTab, BuiltTab
+from app.base import AppContext, AppTab, BuiltTab
+from app.speech import views as sv
 from app.url_state import UrlField, one_of
 
 EXPLANATION = """
@@ -27,7 +27,7 @@ EMPTY_NOTES = "Pick a shipped clip, upload an audio file or record one to start.
 
 
 def picture(label: str, elem_id: str) -> gr.Image:
-    """A map drawn by speech_views.draw_map: it carries its own title and axes, so no label badge over it."""
+    """A map drawn by views.draw_map: it carries its own title and axes, so no label badge over it."""
     return gr.Image(label=label, show_label=False, format="png", interactive=False, elem_id=elem_id)
 
 

@@ -1,4 +1,4 @@
-"""The Speech tab's logic without the UI: plain functions that app/tabs/speech.py calls.
+"""The Speech tab's logic without the UI: plain functions that app/speech/tab.py calls.
 
     load_paths        the four Y -> Y' -> Y paths of regen_lite (SPEECH_PATHS); a missing checkpoint disables one
     clip_choices      the shipped espeak-ng clips as dropdown entries (transcript, voice)
@@ -7,7 +7,7 @@
     compare_all       every available path on the same Y: one table, one rendered wave each
     draw_map          a (F, N) time-frequency map as a labelled picture (numpy + PIL, a few ms)
 
-Nothing here builds a model: every path comes from `regen_lite.extractors.audio.speech_path(name)`.
+Nothing here builds a model: every path comes from `regen_lite.speech.pipelines.speech_path(name)`.
 """
 
 from __future__ import annotations

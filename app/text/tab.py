@@ -1,5 +1,5 @@
 """The "Text" tab: a typed English text Y -> ARPAbet phonemes Y' -> a spelling render(Y'), for the `g2p`
-and `g2p_neural` extractors. Logic in app/text_views.py; models in regen_lite/extractors/text.py."""
+and `g2p_neural` extractors. Logic in app/text/views.py; models in regen_lite/extractors/text.py."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import threading
 
 import gradio as gr
 
-from app import text_views as tv
-from app.tabs.base import AppContext, AppTab, BuiltTab
+from app.base import AppContext, AppTab, BuiltTab
+from app.text import views as tv
 from app.url_state import UrlField, one_of
 
 EXPLANATION = """

@@ -5,7 +5,7 @@
     regenerate_view        one round trip, as what the tab shows: highlighted Y' and render(Y'),
                            a per-word table and a table of numbers. Raises TextError for bad text.
 
-Everything here calls `regen_lite.extractors.text.regenerate_text`; no model is built in app/.
+Everything here calls `regen_lite.text.pipelines.regenerate_text`; no model is built in app/.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from regen_lite.text.lexicon import TextError, parse_text
 from regen_lite.text.pipelines import regenerate_text
 
 EXTRACTORS = ("g2p", "g2p_neural")     # dictionary + learned fallback; the learned models alone
-SENTENCES_FILE = Path(__file__).resolve().parent.parent / "data_samples" / "text" / "sentences.txt"
+SENTENCES_FILE = Path(__file__).resolve().parents[2] / "data_samples" / "text" / "sentences.txt"
 NBEST = 5                              # spellings shown per word, with P2G's probabilities
 MAX_URL_TEXT = 300                     # longest text a shared link may carry
 

@@ -1,0 +1,1 @@
+"""The Music tab (tab.py) and its UI-free views (views.py)."""

@@ -1,0 +1,1 @@
+"""The Text tab (tab.py) and its UI-free views (views.py)."""
