@@ -1,5 +1,5 @@
 """Make data_samples/music/chorales.npz: the 4/4 Bach chorales of music21's bundled corpus on an
-eighth-note grid (see regen_lite/music.py for the format). Deterministic; about 3 minutes on 2 cores.
+eighth-note grid (see regen_lite/music/song.py for the format). Deterministic; about 3 minutes on 2 cores.
 
     .venv/bin/python data_samples/music/make_chorales.py             # chorales.npz + the sample files
     .venv/bin/python data_samples/music/make_chorales.py --samples   # only the sample files (seconds)
@@ -11,7 +11,7 @@ intervals) form a group; 15% of the groups (numpy default_rng(0)) are the test s
 
 Sample files for uploads (both of a test-set chorale, so no model has seen it): SAMPLE.mxl, the
 four-part MusicXML file copied byte for byte from music21's corpus, and SAMPLE_melody.mid, its
-soprano alone as written by regen_lite.music.write_midi.
+soprano alone as written by regen_lite.music.song.write_midi.
 """
 
 from __future__ import annotations
