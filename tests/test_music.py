@@ -48,8 +48,8 @@ PC = {n: i for i, n in enumerate(["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#
 
 @pytest.fixture(scope="module", autouse=True)
 def _one_thread():
-    """The music models are small; one torch thread is faster (see music_recipes.one_thread)."""
-    from regen_lite.music.recipes import one_thread
+    """The music models are small; one torch thread is faster (see device.one_thread)."""
+    from regen_lite.device import one_thread
     with one_thread():
         yield
 
@@ -421,11 +421,11 @@ def test_music_weights_ship_small_and_reproducible(name):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", MUSIC_WEIGHTS)
 def test_music_weights_reproduce_recorded_metrics(name):
-    from regen_lite.music.recipes import evaluate_music_checkpoint
-    from regen_lite.registry import load_pretrained
+    from regen_lite.registry import get_recipe, load_pretrained
 
     model, info = load_pretrained(name, path=WEIGHTS / name)
-    measured = evaluate_music_checkpoint(name, model)["test"]
+    r = get_recipe(name)
+    measured = r.evaluate(r, model, "full", None)["test"]      # as its recipe measured it (on one thread)
     for k, v in info["metrics"]["test"].items():
         if isinstance(v, (int, float)):
             assert measured[k] == pytest.approx(v, abs=2e-3), (k, measured[k], v)

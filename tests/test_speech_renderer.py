@@ -14,7 +14,7 @@ from regen_lite.registry import get_extractor
 from regen_lite.speech.data import load_speech_clips, speech_transcripts
 from regen_lite.speech.features import SpectrogramConfig, log_mel
 from regen_lite.speech.pipelines import SPEECH_PATHS, round_trip, speech_path
-from regen_lite.speech.recipes import evaluate_mel_renderer, magnitude_db, training_pairs
+from regen_lite.speech.recipes import clips_data, evaluate_mel_renderer, magnitude_db, training_pairs
 from regen_lite.speech.renderers import LearnedMelRenderer, MelToLinear, MelToLinearConfig
 
 STEM = weights_dir() / "mel_renderer"
@@ -76,7 +76,7 @@ def test_loss_falls_when_overfitting_one_batch():
 
 def test_recipe_is_registered_and_trains_on_the_train_split_only():
     r = RECIPES["mel_renderer"]
-    assert r.run is not None and r.extractor == "log_mel"
+    assert r.data is clips_data and r.extractor == "log_mel" and r.threads == 1 and r.sources == ("full",)
     test_texts = {row["text"] for row in speech_transcripts("test")}
     mel, _ = training_pairs([c.wave for c in load_speech_clips("train")])
     assert len(mel) > 500 and test_texts                   # the held-out sentences are a separate split

@@ -1,19 +1,22 @@
-"""Self-supervised training pairs, evaluation and the recipe of the learned mel renderer."""
+"""Self-supervised training pairs, evaluation and the recipe of the learned mel renderer (run by recipes.run_recipe)."""
 
 from __future__ import annotations
 
-import time
-from dataclasses import asdict, replace
-from pathlib import Path
+import hashlib
+from dataclasses import asdict
 
 import numpy as np
 import torch
 
-from ..checkpoints import save_checkpoint, weights_dir
 from ..recipes import Recipe
-from ..train import fit
+from ..train import TrainConfig
+from .data import load_speech_clips, speech_transcripts
 from .features import SpectrogramConfig, log_mel, stft_magnitude
-from .renderers import MEL_RENDERER_TRAIN, TRAIN_THREADS, LearnedMelRenderer, MelToLinear, MelToLinearConfig
+from .renderers import LearnedMelRenderer, MelToLinear, MelToLinearConfig
+
+# 300 steps of 32 windows of 64 frames (a trial of the smooth-base variant gained only 0.15 dB of training L1
+# from 300 more steps); the JSON records the measured training time
+MEL_RENDERER_TRAIN = TrainConfig(epochs=1000, max_steps=300, batch_size=32, lr=2e-3, warmup_steps=50)
 
 # ---------------------------------------------------------------- self-supervised pairs and training
 
@@ -38,7 +41,6 @@ def evaluate_mel_renderer(model: MelToLinear, split: str = "test", explicit: boo
                           cfg: SpectrogramConfig = SpectrogramConfig()) -> dict:
     """On the shipped clips of `split`: L1 (dB) of the predicted log-magnitude, and LSD / MCD (dB) of the
     Griffin-Lim audio; with explicit=True the same for the explicit pseudo-inverse (the baseline to beat)."""
-    from .data import load_speech_clips
     from .extractors import MelInverseRenderer
     from .features import griffin_lim
     from .metrics import log_spectral_distance, mel_cepstral_distortion
@@ -59,57 +61,28 @@ def evaluate_mel_renderer(model: MelToLinear, split: str = "test", explicit: boo
     return {**{k: round(float(np.mean(v)), 4) for k, v in rows.items()}, "n": len(clips)}
 
 
-def run_mel_renderer_recipe(recipe, *, epochs=None, device="auto", out_dir=None, resume=False, progress=True,
-                            seed=None, max_steps=None, **_) -> tuple[Path, dict]:
-    """`regen-lite train mel_renderer`: fit on windows of the train clips, measure train and held-out test
-    clips, save OUT/mel_renderer.{safetensors,json} with the metrics. (--data does not apply: the
-    speech clips always come from data_samples/speech.)"""
-    import json
-
-    from .data import load_speech_clips, speech_transcripts
-
-    cfg = replace(recipe.train, device=device, progress=progress, **({"epochs": epochs} if epochs else {}),
-                  **({"seed": seed} if seed is not None else {}), **({"max_steps": max_steps} if max_steps else {}))
-    t_prep = time.perf_counter()
-    train_clips = load_speech_clips("train")
-    mel, mag = training_pairs([c.wave for c in train_clips])
-    prep_seconds = time.perf_counter() - t_prep
-    torch.manual_seed(cfg.seed)
-    model = recipe.build()
-    out_dir = Path(out_dir) if out_dir else weights_dir()
-    state = out_dir / ".state" / recipe.name
-    # one thread: this net is small, and on a shared CPU two OpenMP threads that wait for each other were
-    # 20x slower per step than one (measured: 6.9 s vs 0.33 s at load average 13 on 2 cores)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(TRAIN_THREADS)
-    t0 = time.perf_counter()
-    try:
-        result = fit(model, (mel, mag), cfg, state_path=state, resume=resume, desc=recipe.name)
-    finally:
-        torch.set_num_threads(threads)
-    wall = time.perf_counter() - t0
-    model = result.model.cpu().eval()
-    metrics = {"test": evaluate_mel_renderer(model, "test"), "train": evaluate_mel_renderer(model, "train", explicit=False)}
-    command = f"regen-lite train {recipe.name}" + (f" --steps {cfg.max_steps}" if cfg.max_steps else f" --epochs {cfg.epochs}")
-    command += f" --seed {cfg.seed}" if cfg.seed else ""
+def clips_data(recipe: Recipe, model: MelToLinear, source: str, extractor=None) -> tuple[tuple[torch.Tensor, ...], dict]:
+    """(mel windows, magnitude windows) of the 48 training clips in data_samples/speech (never the held-out ones)."""
+    clips = load_speech_clips("train")
+    mel, mag = training_pairs([c.wave for c in clips])
     files = [r["file"] for r in speech_transcripts("train")]
-    stem = save_checkpoint(
-        out_dir / recipe.name, model, model.cfg, metrics=metrics, train_command=command, train_config=asdict(cfg),
-        train_seconds=round(result.seconds, 1), wall_seconds=round(wall, 1), prep_seconds=round(prep_seconds, 1),
-        steps=result.steps, skipped_steps=result.skipped_steps, history=result.history,
-        data={"source": "data_samples/speech", "split": "train", "n_clips": len(files), "n_windows": len(mel),
-              "files": files},
-        spectrogram=asdict(SpectrogramConfig()), torch=torch.__version__, threads=TRAIN_THREADS,
-        notes=recipe.notes,
-    )
-    for suffix in (".safetensors", ".json"):
-        state.with_suffix(suffix).unlink(missing_ok=True)
-    return stem, json.loads(stem.with_suffix(".json").read_text())
+    h = hashlib.sha256(b"".join(c.wave.tobytes() for c in clips)).hexdigest()[:16]
+    info = {"source": "data_samples/speech", "n_train": len(clips), "hash": h, "split": "train",
+            "n_windows": len(mel), "files": files, "spectrogram": asdict(SpectrogramConfig())}
+    return (mel, mag), info
 
 
-# log-mel -> linear magnitude, self-supervised on the espeak-ng clips
+def evaluate(recipe: Recipe, model: MelToLinear, source: str, extractor=None) -> dict:
+    """Recipe.evaluate: the held-out test clips (and the explicit inverse beside them), then the train clips."""
+    return {"test": evaluate_mel_renderer(model, "test"), "train": evaluate_mel_renderer(model, "train", explicit=False)}
+
+
+# log-mel -> linear magnitude, self-supervised on the espeak-ng clips; one thread: this net is small, and on
+# a shared CPU two OpenMP threads that wait for each other were 20x slower per step than one (measured:
+# 6.9 s vs 0.33 s at load average 13 on 2 cores)
 RECIPES = {r.name: r for r in [
-    Recipe("mel_renderer", MelToLinear, lambda: MelToLinear(MelToLinearConfig()), MEL_RENDERER_TRAIN, "speech", "log_mel",
-           run=run_mel_renderer_recipe, notes="learned log-mel -> |STFT| renderer (then Griffin-Lim), trained on "
-           "(extract(y), |STFT(y)|) pairs of the 48 training clips; the 12 held-out clips measure it"),
+    Recipe("mel_renderer", MelToLinear, lambda: MelToLinear(MelToLinearConfig()), MEL_RENDERER_TRAIN, clips_data,
+           evaluate, "renderer", "log_mel", threads=1,
+           notes="learned log-mel -> |STFT| renderer (then Griffin-Lim), trained on (extract(y), |STFT(y)|) pairs "
+           "of the 48 training clips; the 12 held-out clips measure it"),
 ]}

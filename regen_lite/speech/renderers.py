@@ -31,7 +31,6 @@ import torch.nn.functional as F
 
 from ..checkpoints import CheckpointError, load_checkpoint, pretrained_path
 from ..core import Renderer
-from ..train import TrainConfig
 from .features import SpectrogramConfig, _np, griffin_lim, mel_filterbank, mel_to_magnitude, mfcc_to_log_mel
 
 # ---------------------------------------------------------------- explicit renderers: Y' -> |X| -> Griffin-Lim
@@ -70,10 +69,6 @@ class MFCCInverseRenderer(SpectralRenderer):
 # ---------------------------------------------------------------- the learned mel renderer
 
 NAME = "mel_renderer"
-# 300 steps of 32 windows of 64 frames (a trial of the smooth-base variant gained only 0.15 dB of training L1
-# from 300 more steps); the JSON records the measured training time
-TRAIN_THREADS = 1
-MEL_RENDERER_TRAIN = TrainConfig(epochs=1000, max_steps=300, batch_size=32, lr=2e-3, warmup_steps=50)
 
 
 @dataclass

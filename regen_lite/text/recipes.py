@@ -1,25 +1,20 @@
-"""Training pairs, evaluation, and the recipes behind `regen-lite train g2p | p2g`."""
+"""Training pairs, evaluation and the recipes behind `regen-lite train g2p | p2g` (run by recipes.run_recipe)."""
 
 from __future__ import annotations
 
-import time
-from dataclasses import replace
-from pathlib import Path
 from typing import Sequence
 
 import torch
 
-from ..checkpoints import save_checkpoint, weights_dir
 from ..recipes import Recipe
-from ..train import TrainConfig, fit
+from ..train import TrainConfig
 from .extractors import G2P
 from .lexicon import ARPABET, LETTERS, lexicon_hash, load_lexicon, word_list
 from .metrics import g2p_scores, homophone_analysis, p2g_scores
 from .seq2seq import Seq2Seq, Seq2SeqConfig, translate
 
-# ---------------------------------------------------------------------------------------
-# Training pairs, evaluation, and the recipe runner behind `regen-lite train g2p | p2g`
-# ---------------------------------------------------------------------------------------
+SMALL_EVERY = 20    # the small fixed subset: every 20th held-out word (the tests re-measure it in seconds)
+
 
 def build_seq2seq(direction: str, **kw) -> Seq2Seq:
     """A fresh model for "g2p" (letters -> phonemes) or "p2g" (phonemes -> letters)."""
@@ -77,55 +72,33 @@ def evaluate_p2g(model: Seq2Seq, words: Sequence[str] | None = None, beam: int =
     return {**p2g_scores(spellings, words), **{k: h[k] for k in ("homophone", "valid", "ambiguous")}}
 
 
-def evaluate_text_model(model: Seq2Seq) -> dict:
-    """The metrics recorded in a shipped checkpoint's JSON (greedy decoding, all held-out words)."""
+def evaluate_text_model(model: Seq2Seq, small: bool = False) -> dict:
+    """The metrics recorded in a shipped checkpoint's JSON (greedy decoding): on all held-out words, or
+    with small=True on every SMALL_EVERY-th of them ("held_out_small", "mixed_small")."""
+    every, suffix = (SMALL_EVERY, "_small") if small else (1, "")
+    out = {"held_out" + suffix: (evaluate_g2p if direction_of(model) == "g2p" else evaluate_p2g)(
+        model, word_list("test")[::every])}
     if direction_of(model) == "g2p":
-        return {"held_out": evaluate_g2p(model), "mixed": evaluate_mixed(model)}
-    return {"held_out": evaluate_p2g(model)}
+        out["mixed" + suffix] = evaluate_mixed(model, mixed_word_list()[::every])
+    return out
 
 
-def run_text_recipe(recipe, *, epochs=None, data="full", device="auto", out_dir=None, resume=False,
-                    progress=True, seed=None, max_steps=None, **_) -> tuple[Path, dict]:
-    """Train a G2P or P2G recipe on the training words and save OUT/NAME.{safetensors,json} with its
-    held-out metrics. data="sample": every 10th training word, for a quick try."""
-    import json
+# ---------------------------------------------------------------- the recipe: data and evaluation
 
-
-    cfg = replace(recipe.train, device=device, progress=progress,
-                  **({"epochs": epochs} if epochs else {}), **({"seed": seed} if seed is not None else {}),
-                  **({"max_steps": max_steps} if max_steps else {}))
-    torch.manual_seed(cfg.seed)
-    model = recipe.build()
+def text_data(recipe: Recipe, model: Seq2Seq, source: str, extractor=None) -> tuple[tuple[torch.Tensor, ...], dict]:
+    """(source ids (N, Ls), target ids (N, Lt + 2)) of the training words, padded; source "sample":
+    every 10th training word, for a quick try."""
     direction = direction_of(model)
-    words = word_list("train")[:: 10 if data == "sample" else 1]
+    words = word_list("train")[:: 10 if source == "sample" else 1]
     src, tgt = training_pairs(direction, words)
-    batch = (model.encode_src(src), model.encode_tgt(tgt))        # (N, Ls), (N, Lt + 2) padded ids
-    out_dir = Path(out_dir) if out_dir else weights_dir()
-    state = out_dir / ".state" / recipe.name
-    t0, c0 = time.perf_counter(), time.process_time()
-    result = fit(model, batch, cfg, state_path=state, resume=resume, desc=recipe.name)
-    # CPU time of all threads: on a machine shared with other jobs, wall time says little, while
-    # cpu_seconds <= 1200 means < 10 minutes on 2 idle cores
-    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    model = result.model.cpu().eval()
-    t1 = time.perf_counter()
-    metric = evaluate_text_model(model)
-    command = f"regen-lite train {recipe.name}" + (f" --epochs {cfg.epochs}" if cfg.max_steps is None else f" --steps {cfg.max_steps}")
-    command += f" --data {data}" + (f" --seed {cfg.seed}" if cfg.seed else "")
-    stem = save_checkpoint(
-        out_dir / recipe.name, model, model.cfg,
-        metrics=metric, eval_seconds=round(time.perf_counter() - t1, 1), train_command=recipe.command or command,
-        train_config=cfg.__dict__, train_seconds=round(result.seconds, 1), wall_seconds=round(wall, 1), cpu_seconds=round(cpu, 1),
-        steps=result.steps, skipped_steps=result.skipped_steps, history=result.history,
-        data={"source": data, "n_train": len(src), "n_words": len(words), "lexicon": "cmudict (stress dropped)",
-              "hash": lexicon_hash()},
-        params=sum(p.numel() for p in model.parameters()), direction=direction,
-        torch=torch.__version__, threads=torch.get_num_threads(), notes=recipe.notes,
-    )
-    for suffix in (".safetensors", ".json"):
-        state.with_suffix(suffix).unlink(missing_ok=True)
-    return stem, json.loads(stem.with_suffix(".json").read_text())
+    info = {"source": source, "n_train": len(src), "hash": lexicon_hash(), "n_words": len(words),
+            "lexicon": "cmudict (stress dropped)", "direction": direction}
+    return (model.encode_src(src), model.encode_tgt(tgt)), info
 
+
+def evaluate(recipe: Recipe, model: Seq2Seq, source: str, extractor=None) -> dict:
+    """Recipe.evaluate: all held-out words, and the small fixed subset beside them."""
+    return {**evaluate_text_model(model), **evaluate_text_model(model, small=True)}
 
 
 # the two seq2seq models: a step budget that trains in < 10 minutes on 2 CPU cores
@@ -133,8 +106,10 @@ TEXT_TRAIN = TrainConfig(epochs=100, max_steps=3500, batch_size=128, lr=2e-3, wa
 
 # letters <-> ARPAbet phonemes, trained on CMUdict's training words
 RECIPES = {r.name: r for r in [
-    Recipe("g2p", Seq2Seq, lambda: build_seq2seq("g2p"), TEXT_TRAIN, "text", run=run_text_recipe,
+    Recipe("g2p", Seq2Seq, lambda: build_seq2seq("g2p"), TEXT_TRAIN, text_data, evaluate, "extractor",
+           sources=("full", "sample"),
            notes="letters -> phonemes seq2seq: the G2P extractor's fallback for words not in the dictionary"),
-    Recipe("p2g", Seq2Seq, lambda: build_seq2seq("p2g"), TEXT_TRAIN, "text", run=run_text_recipe,
+    Recipe("p2g", Seq2Seq, lambda: build_seq2seq("p2g"), TEXT_TRAIN, text_data, evaluate, "renderer",
+           sources=("full", "sample"),
            notes="phonemes -> letters seq2seq: the renderer Y' -> Y of the text modality"),
 ]}
