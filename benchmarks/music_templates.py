@@ -10,7 +10,7 @@ test chorales (tunes never seen in training), from each path:
     direct (no Y')          melody_direct, melody from key and length alone; scored against the oracle templates
                             of the same chorales, i.e. what chance agreement with a template looks like
 
-Sampled rows average 3 seeds (std in brackets). Columns: see regen_lite/music_metrics.py; nll = teacher-forced
+Sampled rows average 3 seeds (std in brackets). Columns: see regen_lite/music/metrics.py; nll = teacher-forced
 negative log-likelihood of the real test melodies (nats per eighth-note step), models only.
 
     .venv/bin/python benchmarks/music_templates.py       # ~2-5 min on 2 CPU cores
@@ -44,7 +44,7 @@ COLS = ["chord_tones", "chord_tones_strong", "rhythm_f1", "pc_hist_tv", "stepwis
 
 
 def main(out_dir: Path = ROOT / "benchmarks" / "results"):
-    torch.set_num_threads(1)   # small models: one thread is faster (regen_lite/music_recipes.one_thread)
+    torch.set_num_threads(1)   # small models: one thread is faster (regen_lite/device.py, one_thread)
     test = load_chorales("test")
     oracle = [extract_template(s) for s in test]
     from_melody = [extract_template(s, source="melody") for s in test]

@@ -7,7 +7,7 @@ each followed by Griffin-Lim, on the held-out clips (sentences the learned rende
 
 Prints a Markdown table and writes benchmarks/results/speech_representations.{md,csv}. For each Y' -> Y
 path: log-spectral distance and mel-cepstral distortion of the rendered wave (dB, lower is better;
-regen_lite/speech_metrics.py), whether the pitch survives (pYIN: voicing error, fraction of voiced
+regen_lite/speech/metrics.py), whether the pitch survives (pYIN: voicing error, fraction of voiced
 frames kept, median F0 error in cents), the size of Y' per second of speech, and the time to extract
 and to render one second of speech on this machine (median over clips, after a warm-up).
 """

@@ -1,4 +1,4 @@
-"""The 2-D toy of notebook 0 (regen_lite/toy.py): the data are what the docstring says, the grid extractor
+"""The 2-D toy of notebook 0 (regen_lite/toy/pinwheel.py): the data are what the docstring says, the grid extractor
 round-trips, a direct MSE regressor lands between the modes, and the two-stage model lands on them."""
 
 import math

@@ -1,4 +1,4 @@
-"""The 2-D toy diffusion of notebook 4 (regen_lite.toy_diffusion): the data, its quality measure, and a
+"""The 2-D toy diffusion of notebook 4 (regen_lite.toy.ring_diffusion): the data, its quality measure, and a
 denoiser that learns the ring with the kit's own GaussianDiffusion and trainer."""
 
 import pytest

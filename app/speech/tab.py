@@ -1,5 +1,5 @@
 """The "Speech" tab: a wave Y (shipped clip, upload or microphone) -> spectrogram-like Y' -> render(Y'),
-along the four paths of regen_lite.extractors.audio.SPEECH_PATHS, plus all paths at once.
+along the four paths of regen_lite.speech.pipelines, plus all paths at once.
 Logic in app/speech/views.py."""
 
 from __future__ import annotations

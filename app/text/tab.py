@@ -1,5 +1,5 @@
 """The "Text" tab: a typed English text Y -> ARPAbet phonemes Y' -> a spelling render(Y'), for the `g2p`
-and `g2p_neural` extractors. Logic in app/text/views.py; models in regen_lite/extractors/text.py."""
+and `g2p_neural` extractors. Logic in app/text/views.py; models in regen_lite/text/ (extractors.py, pipelines.py)."""
 
 from __future__ import annotations
 

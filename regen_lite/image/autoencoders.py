@@ -2,7 +2,7 @@
 
 Each model is trained self-supervised on Y alone (no labels) and is both an Extractor (its
 encoder, Y -> Y') and a Renderer (its decoder, Y' -> Y). All share the conv Encoder/Decoder in
-nn.py: Y (B, 1, 28, 28) <-> latent map (B, C, 7, 7). Every forward returns (y_hat, loss, stats).
+networks.py: Y (B, 1, 28, 28) <-> latent map (B, C, 7, 7). Every forward returns (y_hat, loss, stats).
 
     AE     Y' = z = E(y)                      real 4x7x7; loss ||y - D(z)||^2
     VAE    Y' = mu(y)                          real 4x7x7; loss ||y - D(z)||^2 + beta KL(q(z|y) || N(0, I))

@@ -12,7 +12,7 @@
                           training chorales in the same mode; 0 = identical, 1 = disjoint
     stepwise fraction     share of melodic intervals of at most 2 semitones (Bach's sopranos: about 0.8)
 
-All take Songs and Templates (see music.py, extractors/music.py) and return plain floats.
+All take Songs and Templates (see song.py, template.py) and return plain floats.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ synthesiser (numpy, 16 kHz) so the notebook and the app can play melodies withou
     plot_template(tmpl)           Y' on its own: chord tones per beat, chord names, rhythm, cadences
     synthesize(song, tmpl)        float32 audio in [-1, 1]: triangle-wave melody (+ soft sine chords)
 
-MIDI export lives in music.py (write_midi).
+MIDI export lives in song.py (write_midi).
 """
 
 from __future__ import annotations

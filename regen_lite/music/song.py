@@ -14,7 +14,7 @@ the soprano notes (measured by data_samples/music/make_chorales.py).
 
 A Song is one piece of any length, held in numpy arrays (nothing is differentiated through it);
 besides the melody it may carry the full four-part texture it came from, which the chord
-extractor in extractors/music.py reads:
+extractor (template.py, extractors.py) reads:
 
     melody   (T,)     int     tokens as above
     chroma   (T, 12)  bool    pitch classes sounding in all parts at each step (None: melody only)

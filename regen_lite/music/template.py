@@ -1,9 +1,9 @@
 """Music: melody -> template -> melody, in the spirit of TeleMelody (Ju et al. 2022).
 
     extract   Y  -> Y'   a template: one chord per beat, the rhythm, the cadences (an explicit rule)
-    render    Y' -> Y    a tiny autoregressive transformer trained on (extract(y), y) pairs (melody_model.py),
+    render    Y' -> Y    a tiny autoregressive transformer trained on (extract(y), y) pairs (renderers.py),
                          or the rule baseline below: a random chord tone at every onset
-    prior     X  -> Y'   a Markov chain over chords + rhythms copied from the corpus (template_prior.py)
+    prior     X  -> Y'   a Markov chain over chords + rhythms copied from the corpus (priors.py)
 
 The template Y' of a Song with T eighth-note steps and B = T / 2 beats (all relative to the key, so
 a template in G major and one in C major share their statistics):

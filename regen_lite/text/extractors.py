@@ -113,7 +113,7 @@ class P2GRenderer(Renderer):
 
 
 class G2P(Extractor):
-    """Y' = the ARPAbet pronunciation of each word (39 phonemes, stress dropped; see text.py).
+    """Y' = the ARPAbet pronunciation of each word (39 phonemes, stress dropped; see lexicon.py).
 
     use_dictionary=True: CMUdict's main pronunciation when the word is in `lexicon`, else the learned
     G2P model's guess; the renderer mirrors it (the dictionary's spellings of a sound, ranked by P2G).

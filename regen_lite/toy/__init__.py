@@ -1,1 +1,2 @@
-"""The 2-D toys of notebook 00: a one-to-many pinwheel (direct regression vs X -> Y' -> Y) and diffusion on points."""
+"""The 2-D toys: a one-to-many pinwheel (notebook 00: direct regression vs X -> Y' -> Y) and diffusion on
+points (notebook 04)."""
