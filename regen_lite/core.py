@@ -12,7 +12,9 @@ the direct baseline and every two-stage pipeline.
 from __future__ import annotations
 
 import math
-from typing import Protocol
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import torch
 
@@ -109,3 +111,42 @@ class Regenerator:
         """Oracle Y' = extract(Y), then render: isolates the error of the rendering stage."""
         y_prime = self.extractor.extract(y)
         return y_prime, self.renderer.render(y_prime, generator=generator)
+
+
+@dataclass
+class PipelineSpec:
+    """A named pipeline X -> Y' -> Y, by the names of its parts (each modality's pipelines.py turns them into
+    one Regenerator). The direct baseline is the same spec with the modality's identity extractor."""
+
+    name: str
+    modality: str                   # the package that builds it: "image" | "speech" | "text" | "music"
+    extractor: str                  # Y -> Y': a name in the modality's EXTRACTORS table
+    prior: str | None               # checkpoint of P(Y'|X); None: no X yet, the pipeline only reconstructs
+    renderer: str | None = None     # checkpoint of a learned renderer P(Y|Y') (None: the extractor's own rule)
+    sample_kw: dict = field(default_factory=dict)   # default settings of prior.sample
+    summary: str = ""
+    direct: bool = False            # True: this is the direct baseline (extractor = identity, Y' = Y)
+    baseline: str | None = None     # the direct pipeline this one is compared with (None: the modality has none)
+
+
+@dataclass
+class RoundTrip:
+    """Y -> Y' = extract(Y) -> Y_hat = render(Y'): what every modality's round_trip(name, y) returns."""
+
+    y: Any                          # the input Y (a batch of images, a wave, words, a song)
+    y_prime: Any                    # Y' = extract(Y), the oracle representation
+    y_hat: Any                      # render(Y')
+    metrics: dict = field(default_factory=dict)     # how close Y_hat is to Y, in the modality's measures
+    seconds: dict = field(default_factory=dict)     # {"extract": s, "render": s}
+    notes: list[str] = field(default_factory=list)  # sentences for a reader: what was lost, what was guessed
+
+    @classmethod
+    def run(cls, pipe: Regenerator, y, *, generator: torch.Generator | None = None) -> "RoundTrip":
+        """Regenerator.reconstruct(y) with each stage timed; the modality adds the metrics and notes."""
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            y_prime = pipe.extractor.extract(y)
+            t1 = time.perf_counter()
+            y_hat = pipe.renderer.render(y_prime, generator=generator)
+        t2 = time.perf_counter()
+        return cls(y, y_prime, y_hat, seconds={"extract": t1 - t0, "render": t2 - t1})

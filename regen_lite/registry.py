@@ -61,6 +61,22 @@ def get_pipeline(name: str, modality: str | None = None):
     return _find("pipelines", "PIPELINES", name, "pipeline", modality)[1]
 
 
+def pipelines_module(name: str):
+    """The pipelines.py of the modality that defines pipeline `name`: its build_pipeline, round_trip, ..."""
+    return importlib.import_module(f"regen_lite.{get_pipeline(name).modality}.pipelines")
+
+
+def build_pipeline(name: str, device="cpu", **kw):
+    """The Regenerator of a named pipeline, built from shipped checkpoints by its modality's build_pipeline
+    (the same class for the direct baseline and every two-stage pipeline); kw go to that function."""
+    return pipelines_module(name).build_pipeline(name, device=device, **kw)
+
+
+def round_trip(name: str, y, **kw):
+    """Y -> Y' -> render(Y') along a named pipeline: a core.RoundTrip with the modality's metrics."""
+    return pipelines_module(name).round_trip(name, y, **kw)
+
+
 # ---------------------------------------------------------------- recipes and shipped checkpoints
 
 def list_recipes(modality: str | None = None) -> list[str]:
