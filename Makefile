@@ -6,6 +6,11 @@ STAMP   = $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 7860
 PYTEST_ARGS ?=
+# `make test` runs on two pytest-xdist workers (the CI machine's two cores; --dist loadfile in pyproject.toml
+# keeps each file, and so each notebook's cells, in one worker), each with one torch/BLAS thread so that two
+# workers do not fight over two cores. PYTEST_WORKERS=0 runs in one process with the default threads.
+PYTEST_WORKERS ?= 2
+THREADS = $(if $(filter 0,$(PYTEST_WORKERS)),,OMP_NUM_THREADS=1)
 
 .PHONY: install app test lab info clean
 
@@ -24,7 +29,7 @@ app: install
 	GRADIO_ANALYTICS_ENABLED=False $(BIN)/python -m app.main --host $(HOST) --port $(PORT)
 
 test: install
-	GRADIO_ANALYTICS_ENABLED=False HF_HUB_OFFLINE=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+	GRADIO_ANALYTICS_ENABLED=False HF_HUB_OFFLINE=1 $(THREADS) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lab: install
 	$(BIN)/jupyter lab notebooks/

@@ -5,6 +5,11 @@ This plugin adds up every cell's setup, call and teardown time (the first setup 
 kernel, the last teardown stopping it) and prints one line per notebook at the end of the run, beside
 the CPU budget the notebook states in its first cell. It only reports: timings on a shared machine are
 noisy, so they are never asserted.
+
+Under pytest-xdist (`make test` runs two workers) the workers send every report to the controller, whose
+pytest_runtest_logreport adds it up here as in a one-process run, and whose terminal summary prints the table.
+Each notebook still runs whole in one worker (--dist loadfile), so its time is its own cells' time, but on a
+machine shared with the other worker: expect it above the time of a lone run.
 """
 
 from __future__ import annotations
@@ -41,7 +46,9 @@ def pytest_terminal_summary(terminalreporter):
     if not _seconds:
         return
     tr = terminalreporter
-    tr.section("notebook wall times (all cells, kernel start included)")
+    workers = getattr(tr.config.option, "numprocesses", None)
+    where = f", {workers} workers sharing the CPU" if workers else ""
+    tr.section(f"notebook wall times (all cells, kernel start included{where})")
     tr.write_line(f"{'notebook':<48} {'measured':>9} {'budget':>8}")
     root = Path(str(tr.config.rootpath))
     for path, s in sorted(_seconds.items()):
