@@ -56,7 +56,7 @@ def mismatch_rows(clf, real, n, seed=0):
     Y', for the plain renderer and for one trained on noisy Y' (the remedy)."""
     from regen_lite.image.renderers import load_renderer
 
-    base, spec = build_pipeline("lowres")
+    base, spec = build_pipeline("lowres"), PIPELINES["lowres"]
     labels = torch.arange(10).repeat_interleave(n // 10)
     g = torch.Generator().manual_seed(seed)
     predicted = torch.cat([base.prior.sample(labels[i:i + 500], generator=g, **spec.sample_kw)
@@ -98,7 +98,7 @@ def main(argv=None):
     labels = torch.arange(10).repeat_interleave(args.n // 10)
     for name in args.pipelines:
         try:
-            pipe, spec = build_pipeline(name)
+            pipe, spec = build_pipeline(name), PIPELINES[name]
         except CheckpointError as e:
             print(f"skipping {name}: {e}")
             continue

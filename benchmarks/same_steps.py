@@ -65,7 +65,7 @@ def main(argv=None):
                 d = load_file(saved)
                 fake, lab = balanced(d["y"], d["labels"], args.n)
             else:
-                pipe, _ = build_pipeline(name, prior=prior)
+                pipe = build_pipeline(name, prior=prior)
                 fake, lab = generate(pipe, labels, spec.sample_kw), labels
         else:
             stem = CACHE / f"{spec.prior}_{steps}"
@@ -73,7 +73,7 @@ def main(argv=None):
                 r = replace(RECIPES[spec.prior], name=stem.name, command=COMMAND)
                 run_recipe(r, out_dir=CACHE, data=source, max_steps=steps, progress=False)
             prior, info = load_checkpoint(stem, RECIPES[spec.prior].model)
-            pipe, _ = build_pipeline(name, prior=prior)
+            pipe = build_pipeline(name, prior=prior)
             fake, lab = generate(pipe, labels, spec.sample_kw), labels
         shipped = load_checkpoint(weights_dir() / spec.prior, RECIPES[spec.prior].model)[1]
         rows.append({"pipeline": name, "prior steps": info["steps"], "prior train s": info["train_seconds"],

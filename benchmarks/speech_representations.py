@@ -25,10 +25,9 @@ import numpy as np
 import torch
 
 from regen_lite.checkpoints import CheckpointError
-from regen_lite.registry import get_extractor
 from regen_lite.speech.data import SAMPLE_RATE, load_speech_clips
 from regen_lite.speech.metrics import pitch_metrics, speech_metrics
-from regen_lite.speech.pipelines import SPEECH_PATHS
+from regen_lite.speech.pipelines import PIPELINES, build_pipeline
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PCM_KBPS = SAMPLE_RATE * 16 / 1000     # Y itself: 256 kbit/s of 16-bit PCM
@@ -71,9 +70,10 @@ def main(argv=None):
         torch.set_num_threads(args.threads)
     clips = load_speech_clips(args.split)
     rows = []
-    for path, (name, renderer) in SPEECH_PATHS.items():
+    for path, spec in PIPELINES.items():
+        name, renderer = spec.extractor, "learned" if spec.renderer else "explicit"
         try:
-            e = get_extractor(name, renderer=renderer)
+            e = build_pipeline(path).extractor
         except CheckpointError as err:
             print(f"skipping {path}: {str(err).splitlines()[-1]}")
             continue

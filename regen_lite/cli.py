@@ -1,4 +1,4 @@
-"""`regen-lite info | train | data | app` — the only place that parses arguments."""
+"""`regen-lite info | train | sample | data | app` — the only place that parses arguments."""
 
 from __future__ import annotations
 
@@ -80,18 +80,67 @@ def parse_class(name: str) -> int:
     raise ValueError(f"unknown class {name!r}; use 0-9 or one of: {', '.join(CLASS_SLUGS)}")
 
 
+SAMPLE_FLAGS = {   # the sample flags each modality takes (every pipeline also takes --device and --out)
+    "image": {"cls": "--class", "n": "-n", "steps": "--steps", "guidance": "--guidance", "seed": "--seed"},
+    "music": {"key": "--key", "bars": "--bars", "temperature": "--temperature", "seed": "--seed"},
+    "speech": {"input": "--input"},
+    "text": {"text": "--text"},
+}
+
+
+def pipeline_table() -> str:
+    """Every named pipeline with its modality and summary, and the flags each modality takes."""
+    from .registry import MODALITIES, get_pipeline, list_pipelines
+
+    lines = ["pipelines (NAME, modality, what it does):"]
+    for m in MODALITIES:
+        lines += [f"  {n:16s} {m:7s} {get_pipeline(n, m).summary}" for n in list_pipelines(m)]
+    lines += ["", "flags by modality (besides --device and --out):"]
+    lines += [f"  {m:7s} {', '.join(flags.values())}" for m, flags in SAMPLE_FLAGS.items()]
+    return "\n".join(lines)
+
+
+class TableHelp(argparse.Action):
+    """-h that prints the usual help and then a table built only when asked (it imports every modality)."""
+
+    def __init__(self, option_strings, dest, table=None, **kw):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kw)
+        self.table = table
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser.epilog = self.table()
+        parser.print_help()
+        parser.exit()
+
+
 def cmd_sample(args) -> int:
+    """X -> Y' -> Y with a named pipeline (or Y -> Y' -> Y where the modality has no X yet); writes one file."""
+    from .device import get_device
+    from .registry import build_pipeline, get_pipeline
+
+    spec = get_pipeline(args.pipeline)
+    takes = SAMPLE_FLAGS[spec.modality]
+    refused = [flag for dest, flag in {k: v for f in SAMPLE_FLAGS.values() for k, v in f.items()}.items()
+               if getattr(args, dest) is not None and dest not in takes]
+    if refused:
+        raise ValueError(f"{', '.join(refused)} does not apply to the {spec.modality} pipeline {spec.name!r}; "
+                         f"it takes {', '.join(takes.values())}")
+    device = get_device(args.device)
+    kw = {"temperature": args.temperature if args.temperature is not None else 1.0} if spec.modality == "music" else {}
+    pipe = build_pipeline(spec.name, device=device, **kw)
+    out = Path(args.out or {"image": "grid.png", "music": "melody.mid", "speech": "speech.wav", "text": "text.txt"}[spec.modality])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return {"image": _sample_image, "music": _sample_music, "speech": _sample_speech, "text": _sample_text}[
+        spec.modality](args, spec, pipe, device, out)
+
+
+def _sample_image(args, spec, pipe, device, out: Path) -> int:
     import time
 
     import torch
     from torchvision.utils import save_image
 
-    from .device import get_device
-    from .image.pipelines import build_pipeline
-
-    label = parse_class(args.cls)
-    device = get_device(args.device)
-    pipe, spec = build_pipeline(args.pipeline, device=device)
+    label, n = parse_class(args.cls or "sneaker"), args.n or 16
     kw = dict(spec.sample_kw)
     if args.steps is not None:
         if "steps" not in kw:
@@ -99,15 +148,63 @@ def cmd_sample(args) -> int:
         kw["steps"] = args.steps
     if args.guidance is not None:
         kw["guidance"] = args.guidance
-    g = torch.Generator(device=device).manual_seed(args.seed)
+    g = torch.Generator(device=device).manual_seed(args.seed or 0)
     t0 = time.perf_counter()
-    y_prime, y = pipe.generate(torch.full((args.n,), label, dtype=torch.long), generator=g, **kw)
+    y_prime, y = pipe.generate(torch.full((n,), label, dtype=torch.long), generator=g, **kw)
     seconds = time.perf_counter() - t0
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    save_image(y.cpu(), out, nrow=int(args.n ** 0.5 + 0.999), padding=2, pad_value=0.5)
-    print(f"wrote {out}: {args.n} samples of class {label} from pipeline {args.pipeline!r} "
+    save_image(y.cpu(), out, nrow=int(n ** 0.5 + 0.999), padding=2, pad_value=0.5)
+    print(f"wrote {out}: {n} samples of class {label} from pipeline {args.pipeline!r} "
           f"({spec.summary}) in {seconds:.2f} s on {device}; Y' shape {tuple(y_prime.shape[1:])}")
+    return 0
+
+
+def _sample_music(args, spec, pipe, device, out: Path) -> int:
+    import time
+
+    from .music.pipelines import generate
+    from .music.song import write_midi
+
+    key, bars, seed = args.key or "C major", args.bars or 8, args.seed or 0
+    t0 = time.perf_counter()
+    y_prime, song = generate(pipe, key, bars, seed)
+    seconds = time.perf_counter() - t0
+    write_midi(song, out)
+    print(f"wrote {out}: a melody in {song.key}, {song.n_bars} bars, {len(song.notes())} notes from pipeline "
+          f"{spec.name!r} ({spec.summary}) in {seconds:.2f} s (seed {seed})")
+    print("Y' = Y, the melody itself (direct generation)" if spec.direct else
+          f"Y' = template, chords by bar: {y_prime.summary()['chord_names']}")
+    return 0
+
+
+def _sample_speech(args, spec, pipe, device, out: Path) -> int:
+    import soundfile as sf
+
+    from .speech.data import SAMPLE_RATE
+    from .speech.pipelines import round_trip, speech_input
+
+    wave, source = speech_input(args.input)
+    rt = round_trip(spec.name, wave, pipe=pipe)
+    sf.write(out, rt.y_hat, SAMPLE_RATE)
+    m = rt.metrics
+    kept = f"{m['voiced_kept']:.0%} of {m['voiced']} voiced frames keep their pitch" if m["voiced"] else "no voiced frames"
+    print(f"wrote {out}: render(Y') of {source}, {len(rt.y_hat) / SAMPLE_RATE:.2f} s, along {spec.name!r} "
+          f"({spec.summary}); Y' shape {rt.y_prime.shape}; LSD {m['lsd_db']:.2f} dB, MCD {m['mcd_db']:.2f} dB, {kept}")
+    return 0
+
+
+def _sample_text(args, spec, pipe, device, out: Path) -> int:
+    from .text.pipelines import round_trip
+
+    if not args.text:
+        raise ValueError(f"the text pipeline {spec.name!r} round-trips typed text: pass --text \"some words\"")
+    rt = round_trip(spec.name, args.text, pipe=pipe)
+    lines = [f"Y      {rt.y}",
+             f"Y'     {' | '.join(' '.join(p) for p in rt.y_prime)}",
+             f"render {' '.join(rt.y_hat)}",
+             f"LER {rt.metrics['ler']:.3f}, WER {rt.metrics['wer']:.3f}, "
+             f"{rt.metrics['valid']:.0%} of the words spelled as a real spelling of their sound"] + rt.notes
+    out.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines) + f"\nwrote {out} (pipeline {spec.name!r}: {spec.summary})")
     return 0
 
 
@@ -156,15 +253,22 @@ def main(argv=None) -> int:
     s.add_argument("--quiet", action="store_true", help="no progress bars")
     s.set_defaults(fn=cmd_train)
 
-    s = sub.add_parser("sample", help="generate a grid X -> Y' -> Y with a shipped pipeline")
-    s.add_argument("--pipeline", default="latent", help="direct, latent, vq, fsq or lowres")
-    s.add_argument("--class", dest="cls", default="sneaker", help="class name (sneaker, bag, ...) or 0-9")
-    s.add_argument("-n", type=int, default=16, help="number of samples")
-    s.add_argument("--steps", type=int, default=None, help="DDIM steps (diffusion pipelines)")
-    s.add_argument("--guidance", type=float, default=None, help="classifier-free guidance weight (0 = off)")
-    s.add_argument("--seed", type=int, default=0)
+    s = sub.add_parser("sample", help="run a named pipeline X -> Y' -> Y (or Y -> Y' -> Y) and write its file",
+                       add_help=False, formatter_class=argparse.RawDescriptionHelpFormatter)
+    s.add_argument("-h", "--help", action=TableHelp, table=pipeline_table, help="show this help and every pipeline, then exit")
+    s.add_argument("--pipeline", default="latent", help="a pipeline name listed below (default: latent)")
+    s.add_argument("--class", dest="cls", default=None, help="image: class name (sneaker, bag, ...) or 0-9 (default sneaker)")
+    s.add_argument("-n", type=int, default=None, help="image: number of samples (default 16)")
+    s.add_argument("--steps", type=int, default=None, help="image: DDIM steps (diffusion pipelines)")
+    s.add_argument("--guidance", type=float, default=None, help="image: classifier-free guidance weight (0 = off)")
+    s.add_argument("--key", default=None, help="music: the key of X, e.g. 'G major', 'A minor' or 'Am' (default C major)")
+    s.add_argument("--bars", type=int, default=None, help="music: the length of X in 4/4 bars (default 8)")
+    s.add_argument("--temperature", type=float, default=None, help="music: the note sampler's temperature (default 1)")
+    s.add_argument("--input", default=None, help="speech: an audio file or a shipped clip name (default: us_16)")
+    s.add_argument("--text", default=None, help="text: the words to round-trip")
+    s.add_argument("--seed", type=int, default=None, help="image, music: the sampling seed (default 0)")
     s.add_argument("--device", default="auto")
-    s.add_argument("--out", default="grid.png")
+    s.add_argument("--out", default=None, help="the file to write (default grid.png, melody.mid, speech.wav or text.txt)")
     s.set_defaults(fn=cmd_sample)
 
     s = sub.add_parser("data", help="make the shipped subset, or download the full set (needs internet)")

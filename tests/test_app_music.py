@@ -24,6 +24,7 @@ from PIL import Image  # noqa: E402
 
 from app.music import views as mv  # noqa: E402
 from regen_lite.music.song import MAX_BARS, STEPS_PER_BAR, Song, get_chorale, load_song, write_midi  # noqa: E402
+from regen_lite.music.pipelines import load_music_models  # noqa: E402
 from regen_lite.music.template import extract_template  # noqa: E402
 from regen_lite.paths import samples_dir  # noqa: E402
 from tests.test_app_browser import TIMEOUT_MS, app_url, browser  # noqa: E402,F401  (browser fixtures)
@@ -68,7 +69,7 @@ def client():
 @pytest.fixture(scope="module")
 def models():
     """The same shipped models, in this process: the reference the app's answers are checked against."""
-    return mv.load_music_models("cpu")
+    return load_music_models("cpu")
 
 
 def inspect(client, chorale=None, upload=None, seed=0, temperature=1.0, chords=True) -> dict:

@@ -26,8 +26,8 @@ from PIL import Image  # noqa: E402
 
 from app.speech import views as sv  # noqa: E402
 from regen_lite.speech.data import SAMPLE_RATE, load_speech_clips  # noqa: E402
-from regen_lite.speech.metrics import pitch_metrics  # noqa: E402
-from regen_lite.speech.pipelines import SPEECH_PATHS  # noqa: E402
+from regen_lite.speech.metrics import cached_pitch, pitch_kept, pitch_metrics  # noqa: E402
+from regen_lite.speech.pipelines import PIPELINES, round_trip  # noqa: E402
 
 gradio_client = pytest.importorskip("gradio_client")
 from gradio_client import Client, handle_file  # noqa: E402
@@ -104,7 +104,7 @@ def test_endpoints_are_listed(client):
     assert {"/speech_inspect", "/speech_compare_all"} <= set(named)
 
 
-@pytest.mark.parametrize("path", list(SPEECH_PATHS))
+@pytest.mark.parametrize("path", list(PIPELINES))
 def test_every_path_on_a_shipped_clip(client, path):
     result = inspect(client, path)
     assert_good_result(result, path, 2.32)
@@ -116,11 +116,11 @@ def test_every_path_on_a_shipped_clip(client, path):
 
 def test_compare_all_ranks_the_paths_like_the_benchmark(client):
     *waves, table = client.predict(None, "gb_03", api_name="/speech_compare_all")
-    assert len(waves) == len(SPEECH_PATHS)
+    assert len(waves) == len(PIPELINES)
     for w in waves:
         assert np.abs(read_wav(w)).max() > 0.05
     rows = {r[0]: dict(zip(table["headers"], r)) for r in table["data"]}
-    assert set(rows) == set(SPEECH_PATHS)
+    assert set(rows) == set(PIPELINES)
     lsd = {p: float(r["LSD dB"]) for p, r in rows.items()}
     kept = {p: number(r["voiced frames kept"]) for p, r in rows.items()}
     assert min(lsd, key=lsd.get) == "stft+gl" and lsd["stft+gl"] < 3
@@ -232,11 +232,10 @@ def test_unknown_path_is_refused_with_the_choices(client):
 # ------------------------------------------------------------------ the logic, without the server
 
 def test_pitch_kept_matches_pitch_metrics():
-    """The tab computes the pitch figures from cached pYIN tracks; they must equal speech_metrics.pitch_metrics."""
+    """The round trip computes the pitch figures from cached pYIN tracks; they must equal speech_metrics.pitch_metrics."""
     clip = load_speech_clips("test")[2]
-    extractor = sv.load_paths().available["mfcc+inverse+gl"]
-    _, y_hat = sv.render(extractor, clip.wave)
-    ours = sv.pitch_kept(sv.cached_pitch(clip.wave), sv.cached_pitch(y_hat))
+    y_hat = round_trip("mfcc+inverse+gl", clip.wave, pipe=sv.load_paths().available["mfcc+inverse+gl"], pitch=False).y_hat
+    ours = pitch_kept(cached_pitch(clip.wave), cached_pitch(y_hat))
     reference = pitch_metrics(y_hat, clip.wave)
     assert ours["voiced_kept"] == pytest.approx(reference["voiced_kept"])
     assert ours["f0_cents"] == reference["f0_cents"] or ours["f0_cents"] == pytest.approx(reference["f0_cents"])
@@ -332,7 +331,7 @@ def test_clicking_the_tab_shows_a_clip_and_a_bad_upload_recovers(speech_page, ap
     page.get_by_text("Compare all paths on this input").click()
     page.locator("#speech_compare_all").click()
     wait_for_text(page, "speech_compare_table", "mfcc+inverse+gl")
-    for i in range(len(SPEECH_PATHS)):
+    for i in range(len(PIPELINES)):
         wait_for_audio(page, f"speech_compare_audio_{i}")
     page.screenshot(path=str(tmp_path / "speech_compare_all.png"), full_page=True)
     shutil.copy(tmp_path / "speech_compare_all.png", "/tmp/app_speech_compare.png")

@@ -35,7 +35,7 @@ from regen_lite.speech.features import (
     stft_magnitude,
 )
 from regen_lite.speech.metrics import TOP_DB, log_spectral_distance, mel_cepstral_distortion
-from regen_lite.speech.pipelines import SPEECH_PATHS
+from regen_lite.speech.pipelines import PIPELINES
 
 CFG = SpectrogramConfig()
 SR = SAMPLE_RATE
@@ -163,7 +163,7 @@ def test_loud_float_audio_is_scaled_into_range():
 def test_registry_speech_and_image_are_separate():
     assert list_extractors("speech") == ["stft_magnitude", "log_mel", "mfcc"]
     assert not set(list_extractors("speech")) & set(list_extractors("image"))
-    assert {n for n, _ in SPEECH_PATHS.values()} == set(list_extractors("speech"))
+    assert {s.extractor for s in PIPELINES.values()} == set(list_extractors("speech"))
 
 
 @pytest.mark.parametrize("name, rows", [("stft_magnitude", 257), ("log_mel", 80), ("mfcc", 20)])

@@ -13,7 +13,7 @@ from regen_lite.speech.recipes import RECIPES
 from regen_lite.registry import get_extractor
 from regen_lite.speech.data import load_speech_clips, speech_transcripts
 from regen_lite.speech.features import SpectrogramConfig, log_mel
-from regen_lite.speech.pipelines import SPEECH_PATHS, round_trip, speech_path
+from regen_lite.speech.pipelines import PIPELINES, build_pipeline, round_trip
 from regen_lite.speech.recipes import clips_data, evaluate_mel_renderer, magnitude_db, training_pairs
 from regen_lite.speech.renderers import LearnedMelRenderer, MelToLinear, MelToLinearConfig
 
@@ -137,16 +137,17 @@ def test_learned_renderer_plugs_into_the_log_mel_extractor(shipped):
 
 # ---------------------------------------------------------------- helpers for the app and notebook
 
-@pytest.mark.parametrize("path", list(SPEECH_PATHS))
+@pytest.mark.parametrize("path", list(PIPELINES))
 def test_round_trip_returns_every_stage(path):
     y = load_speech_clips("test")[1].wave[:8000]
-    out = round_trip(y, path)
-    rows = {"stft_magnitude": 257, "log_mel": 80, "mfcc": 20}[SPEECH_PATHS[path][0]]
-    assert out["y_prime"].shape == (rows, 63) and out["magnitude"].shape == (257, 63)
-    assert out["y_hat"].shape == (62 * 128,) and out["y_hat"].dtype == np.float32
-    assert out["extract_s"] >= 0 and out["render_s"] >= 0
-    with pytest.raises(KeyError, match="unknown speech path"):
-        speech_path("wavenet")
+    pipe = build_pipeline(path)
+    out = round_trip(path, y, pipe=pipe, pitch=False)
+    rows = {"stft_magnitude": 257, "log_mel": 80, "mfcc": 20}[PIPELINES[path].extractor]
+    assert out.y_prime.shape == (rows, 63) and pipe.renderer.to_magnitude(out.y_prime).shape == (257, 63)
+    assert out.y_hat.shape == (62 * 128,) and out.y_hat.dtype == np.float32
+    assert out.seconds["extract"] >= 0 and out.seconds["render"] >= 0
+    with pytest.raises(KeyError, match="unknown speech pipeline"):
+        build_pipeline("wavenet")
 
 
 def test_viz_helpers():

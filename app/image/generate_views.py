@@ -33,7 +33,7 @@ def load_pipelines(device) -> PipelineSet:
     found = PipelineSet()
     for name in PIPELINES:
         try:
-            found.available[name] = build_pipeline(name, device=device)
+            found.available[name] = build_pipeline(name, device=device), PIPELINES[name]
         except (CheckpointError, OSError, RuntimeError) as e:
             found.unavailable[name] = str(e)
     return found

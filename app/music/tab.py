@@ -11,6 +11,7 @@ import gradio as gr
 from app.base import AppContext, AppTab, BuiltTab
 from app.music import views as mv
 from app.url_state import MAX_SEED, SEED_ALLOWED, UrlField, int_in, one_of
+from regen_lite.music.pipelines import KEYS, MusicModels, load_music_models
 from regen_lite.music.song import MAX_BARS, MusicInputError
 
 DEFAULT_CHORALE = "bwv165.6"        # also shipped as the example uploads in data_samples/music/
@@ -43,8 +44,8 @@ def build(ctx: AppContext) -> BuiltTab:
     names = list(mv.test_chorales())
     out_dir = tempfile.mkdtemp(prefix="regen-lite-music-")
 
-    def models() -> mv.MusicModels:
-        return ctx.shared("music_models", lambda: mv.load_music_models(ctx.device))
+    def models() -> MusicModels:
+        return ctx.shared("music_models", lambda: load_music_models(ctx.device))
 
     def show(result: mv.MusicResult, seed: int, temperature: float, with_chords: bool, source: str,
              notices: list[str]):
@@ -106,7 +107,7 @@ def build(ctx: AppContext) -> BuiltTab:
                                           elem_id="music_with_chords")
             render = gr.Button("Extract Y' and render", variant="primary", elem_id="music_render")
             with gr.Accordion("… or sample a new template from the prior (X → Y' → Y)", open=True):
-                key = gr.Dropdown(mv.KEYS, value="G major", label="Key X", elem_id="music_key",
+                key = gr.Dropdown(KEYS, value="G major", label="Key X", elem_id="music_key",
                                   allow_custom_value=True)     # an unknown key reaches parse_key, which says why
                 bars = gr.Slider(1, MAX_BARS, value=8, step=1, label="Bars", elem_id="music_bars")
                 sample = gr.Button("Sample a new template", elem_id="music_sample")

@@ -1,15 +1,14 @@
 """The Music tab's logic without the UI: melody Y -> chord/rhythm/cadence template Y' -> melody.
 
-    load_music_models   the template extractor + its learned renderer, the direct model, the template prior
     input_song          a shipped test chorale or an uploaded MIDI / MusicXML file -> (Song, notices, source)
     inspect_song        Y -> Y' = extract(Y) -> render(Y'), and the direct model on Y's key and length
     generate_song       X = (key, bars) -> Y' ~ prior -> render(Y'), and the direct model on X
     draw_piano_roll     a melody as an RGB picture, its template's chord tones shaded (numpy + PIL)
     draw_template       Y' as an RGB chart: chord tones per beat with names, the rhythm, the cadences
 
-Both pipelines are `regen_lite.core.Regenerator`s built from the registry: the template one with the
-`chord_template` extractor, the direct one with `melody_identity` (Y' = Y). All models live in
-regen_lite; every error meant for the user is a `MusicError` (or regen_lite's `MusicInputError`).
+Both pipelines are `regen_lite.core.Regenerator`s assembled in regen_lite.music.pipelines (load_music_models,
+render_both): the template one with the `chord_template` extractor, the direct one with `melody_identity`
+(Y' = Y). Every error meant for the user is a `MusicError` (or regen_lite's `MusicInputError`).
 The pictures are drawn with numpy + PIL: regen_lite's matplotlib plot_piano_roll + savefig took 0.6-0.8 s
 a figure on the (busy) 2-core machine where this was written, these 20-50 ms there.
 """
@@ -28,30 +27,24 @@ import torch
 from PIL import Image, ImageDraw
 
 from app.pictures import font
-from regen_lite.core import Regenerator
-from regen_lite.music.metrics import corpus_histograms, melody_metrics
+from regen_lite.music.metrics import melody_metrics
+from regen_lite.music.pipelines import KEYS, MusicModels, render_both
 from regen_lite.music.playback import SAMPLE_RATE, midi_to_name, synthesize
-from regen_lite.music.priors import load_template_prior
-from regen_lite.music.renderers import DirectMelodyPrior, TemplateRenderer, load_direct_prior
 from regen_lite.music.song import (
     MAX_BARS,
-    MODES,
     PITCH_NAMES,
     STEPS_PER_BAR,
     STEPS_PER_BEAT,
     KeyLength,
     Song,
-    key_name,
     load_chorales,
     load_song,
     write_midi,
 )
 from regen_lite.music.template import RHYTHM_HOLD, RHYTHM_ONSET, Template
-from regen_lite.registry import get_extractor
 
 MAX_SEED = 2**31 - 1
 TEMPERATURE_RANGE = (0.1, 2.0)
-KEYS = [key_name(t, m) for m in range(len(MODES)) for t in range(12)]      # "C major" ... "B minor"
 METRIC_HEADERS = ["melody", "chord tones", "on beats 1+3", "rhythm F1", "pc-histogram TV", "stepwise", "notes"]
 
 
@@ -60,26 +53,8 @@ class MusicError(ValueError):
 
 
 # ---------------------------------------------------------------------------------------
-# Models and inputs
+# Inputs
 # ---------------------------------------------------------------------------------------
-
-@dataclass
-class MusicModels:
-    extractor: object            # ChordTemplateExtractor: extract (Y -> Y') and its learned renderer's MelodyNet
-    direct: DirectMelodyPrior    # the MelodyNet without a template (X -> Y directly)
-    identity: object             # MelodyIdentity: Y' = Y, so the direct model runs through the same Regenerator
-    prior: object                # TemplatePrior: X = (key, bars) -> Y'
-    describe: dict               # extractor.describe(): bits of Y' and Y per bar
-
-
-def load_music_models(device: torch.device | str = "cpu") -> MusicModels:
-    """The shipped music models (melody_renderer, melody_direct, template_prior) from the registry."""
-    extractor = get_extractor("chord_template", device=device)
-    corpus_histograms()          # the reference of the pc-histogram distance: read the corpus once, now
-    return MusicModels(extractor=extractor, direct=load_direct_prior(device=device),
-                       identity=get_extractor("melody_identity"), prior=load_template_prior(device=device),
-                       describe=extractor.describe())
-
 
 @lru_cache(maxsize=1)
 def test_chorales() -> dict[str, Song]:
@@ -122,19 +97,8 @@ def check_settings(seed, temperature) -> tuple[int, float]:
 
 
 # ---------------------------------------------------------------------------------------
-# The two pipelines
+# The two pipelines (regen_lite.music.pipelines.render_both)
 # ---------------------------------------------------------------------------------------
-
-def render_both(models: MusicModels, template: Template, seed: int, temperature: float) -> tuple[Song, Song]:
-    """render(Y') with the template renderer, and a melody of the same key and length from the direct
-    model; each sampled from its own generator seeded with `seed` (same seed -> same melodies)."""
-    renderer = TemplateRenderer(models.extractor.renderer.model, temperature=temperature)
-    rendered = renderer.render(template, generator=torch.Generator().manual_seed(seed))
-    direct = Regenerator(models.identity, prior=DirectMelodyPrior(models.direct.model, temperature=temperature))
-    x = KeyLength(template.tonic, template.mode, template.n_steps // STEPS_PER_BAR)
-    _, direct_song = direct.generate(x, generator=torch.Generator().manual_seed(seed))
-    return rendered, direct_song
-
 
 @dataclass
 class MusicResult:

@@ -9,6 +9,7 @@ import gradio as gr
 from app.base import AppContext, AppTab, BuiltTab
 from app.speech import views as sv
 from app.url_state import UrlField, one_of
+from regen_lite.speech.pipelines import PIPELINES
 
 EXPLANATION = """
 **What you are looking at.** Y is a short recording of speech: a wave of 16,000 numbers per second.
@@ -34,7 +35,7 @@ def picture(label: str, elem_id: str) -> gr.Image:
 def build(ctx: AppContext) -> BuiltTab:
     choices = sv.clip_choices()
     clip_names = [value for _, value in choices]
-    path_names = list(sv.SPEECH_PATHS)
+    path_names = list(PIPELINES)
     # the learned renderer's weights and librosa load on the first request, not while the app starts
     paths = lambda: ctx.shared("speech_paths", sv.load_paths)   # noqa: E731
 
@@ -62,15 +63,15 @@ def build(ctx: AppContext) -> BuiltTab:
 
     def run_inspect(upload: str | None, clip: str | None, path: str | None):
         """Y -> Y' -> render(Y') for the uploaded / recorded file if any, else the shipped clip."""
-        extractor = chosen_path(path)
+        pipe = chosen_path(path)
         audio = input_wave(upload, clip)
         try:
-            r = sv.inspect(path, extractor, audio.wave)
+            r = sv.inspect(path, pipe, audio.wave)
         except Exception as e:   # a failing model must not leave a bare "Error"
             raise gr.Error(f"{path} failed on this audio: {type(e).__name__}: {e}") from e
         notes = [f"**Input:** {audio.source}"] + [f"- {n}" for n in audio.notes]
-        notes.append(f"\n**Path:** {sv.PATH_TITLES.get(path, path)}")
-        lost = sv.pitch_note(r.metrics, extractor.name)
+        notes.append(f"\n**Path:** {PIPELINES[path].summary}")
+        lost = sv.pitch_note(r.metrics, pipe.extractor.name)
         if lost:
             notes.append(f"\n**Pitch lost.** {lost}")
         return r.y_audio, r.y_spec, r.y_prime, r.y_hat_audio, r.y_hat_spec, r.table, "\n".join(notes)

@@ -1,18 +1,18 @@
 """The Speech tab's logic without the UI: plain functions that app/speech/tab.py calls.
 
-    load_paths        the four Y -> Y' -> Y paths of regen_lite (SPEECH_PATHS); a missing checkpoint disables one
+    load_paths        the four speech pipelines Y -> Y' -> Y of regen_lite; a missing checkpoint disables one
     clip_choices      the shipped espeak-ng clips as dropdown entries (transcript, voice)
     load_input        a shipped clip or an uploaded / recorded file -> a 16 kHz mono wave, plus notices
     inspect           Y -> Y' -> render(Y'): players, pictures and a table of numbers
     compare_all       every available path on the same Y: one table, one rendered wave each
     draw_map          a (F, N) time-frequency map as a labelled picture (numpy + PIL, a few ms)
 
-Nothing here builds a model: every path comes from `regen_lite.speech.pipelines.speech_path(name)`.
+Nothing here builds or runs a model: every path is `regen_lite.speech.pipelines.build_pipeline(name)` and every
+number comes from its `round_trip(name, y)`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import traceback
 from dataclasses import dataclass, field
@@ -25,18 +25,11 @@ from PIL import Image, ImageDraw
 from app.pictures import BACKGROUND, INK, caption, colour_bar, colourise, font
 from regen_lite.checkpoints import CheckpointError
 from regen_lite.speech.data import SAMPLE_RATE, AudioError, load_speech_clips, read_audio, speech_transcripts
-from regen_lite.speech.features import SpectrogramConfig, griffin_lim, stft_magnitude
-from regen_lite.speech.metrics import pitch_track, speech_metrics
-from regen_lite.speech.pipelines import SPEECH_PATHS, speech_path
+from regen_lite.speech.features import SpectrogramConfig, stft_magnitude
+from regen_lite.speech.pipelines import PIPELINES, build_pipeline, round_trip
 from regen_lite.speech.viz import display_values, magnitude_to_db
 
 DEFAULT_PATH = "mel+learned+gl"     # the regeneration-learning path: a compact Y', a learned renderer
-PATH_TITLES = {
-    "stft+gl": "|STFT| (257 bins) -> Griffin-Lim",
-    "mel+inverse+gl": "log-mel (80 bands) -> pseudo-inverse -> Griffin-Lim",
-    "mel+learned+gl": "log-mel (80 bands) -> learned mel-to-|STFT| net -> Griffin-Lim",
-    "mfcc+inverse+gl": "MFCC (20 coefficients) -> inverse DCT -> mel inverse -> Griffin-Lim",
-}
 ROWS = {"stft_magnitude": "frequency bins", "log_mel": "mel bands", "mfcc": "MFCCs"}
 PITCH_LOST = 0.5                    # below this fraction of voiced frames kept, the notes say the pitch is gone
 CFG = SpectrogramConfig()
@@ -50,7 +43,7 @@ CFG = SpectrogramConfig()
 class SpeechPaths:
     """The speech paths the app can run, and why the others are unavailable."""
 
-    available: dict = field(default_factory=dict)     # path name -> extractor carrying its renderer
+    available: dict = field(default_factory=dict)     # path name -> Regenerator (extractor carrying its renderer)
     unavailable: dict = field(default_factory=dict)   # path name -> reason
 
     @property
@@ -59,11 +52,11 @@ class SpeechPaths:
 
 
 def load_paths() -> SpeechPaths:
-    """speech_path(name) for every SPEECH_PATHS entry (the learned mel renderer's weights load here)."""
+    """build_pipeline(name) for every speech pipeline (the learned mel renderer's weights load here)."""
     found = SpeechPaths()
-    for name in SPEECH_PATHS:
+    for name in PIPELINES:
         try:
-            found.available[name] = speech_path(name)
+            found.available[name] = build_pipeline(name)
         except CheckpointError as e:
             found.unavailable[name] = str(e)
         except Exception as e:                    # any other failure must not take the app down
@@ -208,42 +201,6 @@ def draw_y_prime(y_prime: np.ndarray, kind: str) -> np.ndarray:
 # Numbers: size of Y', spectral distances, and whether the pitch survived
 # ---------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=16)
-def _pitch_of(key: str, wave_bytes: bytes) -> tuple[np.ndarray, np.ndarray]:
-    wave = np.frombuffer(wave_bytes, dtype=np.float32)
-    return pitch_track(wave, CFG)
-
-
-def cached_pitch(wave: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """pitch_track(wave) (pYIN), remembered for the last 16 inputs: switching paths on one clip reuses it."""
-    data = np.ascontiguousarray(wave, dtype=np.float32).tobytes()
-    return _pitch_of(hashlib.sha1(data).hexdigest(), data)
-
-
-def pitch_kept(track, track_hat, min_frames: int = 10) -> dict:
-    """The definitions of speech_metrics.pitch_metrics, on two precomputed pYIN tracks (f0 (N,), voiced (N,)),
-    with the counts: {"voiced", "kept", "voiced_kept", "f0_cents" (None if < min_frames voiced in both)}."""
-    (f0, v), (f0_hat, v_hat) = track, track_hat
-    n = min(len(v), len(v_hat))
-    f0, v, f0_hat, v_hat = f0[:n], v[:n], f0_hat[:n], v_hat[:n]
-    both = v & v_hat
-    cents = np.abs(1200.0 * np.log2(f0_hat[both] / f0[both]))
-    return {"voiced": int(v.sum()), "kept": int(both.sum()), "voiced_kept": float(both.sum() / max(1, v.sum())),
-            "f0_cents": float(np.median(cents)) if both.sum() >= min_frames else None}
-
-
-def render(extractor, wave: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Y -> (Y' (F, N), render(Y') (T',)): the path's own transform, renderer and Griffin-Lim (seeded by cfg)."""
-    y_prime = extractor.extract(wave).numpy()
-    y_hat = griffin_lim(extractor.renderer.to_magnitude(y_prime), extractor.cfg).astype(np.float32)
-    return y_prime, y_hat
-
-
-def measure(extractor, wave: np.ndarray, y_hat: np.ndarray) -> dict:
-    """LSD, MCD (dB) and pitch kept of render(Y') against Y."""
-    return {**speech_metrics(y_hat, wave, extractor.cfg), **pitch_kept(cached_pitch(wave), cached_pitch(y_hat))}
-
-
 def format_pitch(m: dict) -> str:
     return f"{100 * m['voiced_kept']:.0f}% ({m['kept']} of {m['voiced']})" if m["voiced"] else "n/a (Y has no voiced frames)"
 
@@ -284,10 +241,10 @@ class SpeechInspection:
     shape: tuple              # Y' (F, N)
 
 
-def inspect(path: str, extractor, wave: np.ndarray) -> SpeechInspection:
-    """Y -> Y' -> render(Y') along one path, with players, pictures and the numbers table."""
-    y_prime, y_hat = render(extractor, wave)
-    m = measure(extractor, wave, y_hat)
+def inspect(path: str, pipe, wave: np.ndarray) -> SpeechInspection:
+    """Y -> Y' -> render(Y') along one path (a Regenerator of load_paths), with players, pictures and numbers."""
+    rt = round_trip(path, wave, pipe=pipe)
+    extractor, y_prime, y_hat, m = pipe.extractor, rt.y_prime, rt.y_hat, rt.metrics
     y_spec, top = draw_spectrogram(wave, "Y: |STFT| of the input (dB)")
     y_hat_spec, _ = draw_spectrogram(y_hat, "render(Y'): |STFT| (dB, same scale as Y)", top_db=top)
     return SpeechInspection(pcm16(wave), y_spec, draw_y_prime(y_prime, extractor.name), pcm16(y_hat), y_hat_spec,
@@ -312,12 +269,11 @@ COMPARE_HEADERS = ["path", "shape of Y'", "numbers / s", "compression", "LSD dB"
 def compare_all(paths: SpeechPaths, wave: np.ndarray) -> tuple[dict[str, tuple], list[list[str]]]:
     """Every available path on the same Y: ({path: (sr, int16) rendered wave}, one table row per path)."""
     audio, rows = {}, []
-    for name, extractor in paths.available.items():
-        y_prime, y_hat = render(extractor, wave)
-        m = measure(extractor, wave, y_hat)
-        d = extractor.describe()
-        audio[name] = pcm16(y_hat)
-        rows.append([name, " x ".join(map(str, y_prime.shape)), f"{d['values_per_second']:,.0f}",
+    for name, pipe in paths.available.items():
+        rt = round_trip(name, wave, pipe=pipe)
+        m, d = rt.metrics, pipe.extractor.describe()
+        audio[name] = pcm16(rt.y_hat)
+        rows.append([name, " x ".join(map(str, rt.y_prime.shape)), f"{d['values_per_second']:,.0f}",
                      f"{d['compression']:.2f}x", f"{m['lsd_db']:.2f}", f"{m['mcd_db']:.2f}", format_pitch(m),
                      format_cents(m)])
     return audio, rows
