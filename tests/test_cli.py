@@ -39,3 +39,36 @@ def test_train_a_tiny_model_on_the_shipped_subset(tmp_path, capsys):
 def test_unknown_model_is_a_clear_error(capsys):
     assert main(["train", "gan"]) == 2
     assert "choose from" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- `regen-lite sample` beyond the images (images: test_pipelines.py)
+
+def test_sample_writes_one_file_per_modality(tmp_path, capsys):
+    import soundfile as sf
+
+    from regen_lite.music.song import load_song
+
+    assert main(["sample", "--pipeline", "melody_template", "--key", "Am", "--bars", "2", "--out", str(tmp_path / "m.mid")]) == 0
+    song, _ = load_song(tmp_path / "m.mid")
+    assert "A minor, 2 bars" in capsys.readouterr().out and song.n_bars <= 2
+    assert main(["sample", "--pipeline", "stft+gl", "--input", "us_00", "--out", str(tmp_path / "s.wav")]) == 0
+    wave, sr = sf.read(tmp_path / "s.wav")
+    assert sr == 16000 and len(wave) > 8000 and "LSD" in capsys.readouterr().out
+    assert main(["sample", "--pipeline", "g2p", "--text", "the knight wrote", "--out", str(tmp_path / "t.txt")]) == 0
+    assert "DH AH | N AY T | R OW T" in (tmp_path / "t.txt").read_text()
+
+
+def test_sample_refuses_flags_that_do_not_apply(capsys):
+    assert main(["sample", "--pipeline", "vq", "--steps", "5"]) == 1
+    assert "--steps does not apply" in capsys.readouterr().err
+    assert main(["sample", "--pipeline", "g2p", "--key", "C"]) == 1
+    assert "--key does not apply to the text pipeline 'g2p'; it takes --text" in capsys.readouterr().err
+    assert main(["sample", "--pipeline", "stft+gl", "--seed", "3"]) == 1
+    assert "--seed does not apply" in capsys.readouterr().err
+    assert main(["sample", "--pipeline", "g2p"]) == 1 and "pass --text" in capsys.readouterr().err
+    assert main(["sample", "--pipeline", "melody_direct", "--key", "H"]) == 1 and "unknown key" in capsys.readouterr().err
+
+
+def test_sample_help_lists_every_pipeline():
+    r = run("sample", "--help")
+    assert r.returncode == 0 and all(n in r.stdout for n in ("latent", "mel+learned+gl", "g2p_neural", "melody_direct"))
