@@ -9,22 +9,15 @@ every kind of Y', using untrained learned models so they run even before weights
 from __future__ import annotations
 
 import math
-import os
-import socket
-import sys
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the app/ package lives at the repo root
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from PIL import Image, ImageDraw  # noqa: E402
-
-from app.image import inspect_views as views  # noqa: E402
-from regen_lite.checkpoints import pretrained_path  # noqa: E402
-from regen_lite.registry import get_extractor, list_extractors  # noqa: E402
+from app.image import inspect_views as views
+from regen_lite.checkpoints import pretrained_path
+from regen_lite.registry import get_extractor, list_extractors
 
 gradio_client = pytest.importorskip("gradio_client")
 from gradio_client import Client, handle_file  # noqa: E402
@@ -38,30 +31,8 @@ EXPLICIT = ["identity", "downsample_x2", "downsample_x4", "dct_lowpass"]
 IMAGE_EXTRACTORS = list_extractors("image")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def weights_file(name: str) -> Path:
     return pretrained_path(name).with_suffix(".safetensors")
-
-
-@pytest.fixture(scope="module")
-def app_client():
-    """Launch the real app on a free port; yield (client, names whose weights existed at launch)."""
-    from app.main import build_demo, launch_options
-
-    with_weights = {n for n in IMAGE_EXTRACTORS if weights_file(n).exists()}  # before the app loads them
-    demo = build_demo(device="cpu")
-    port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                **launch_options())
-    try:
-        yield Client(f"http://127.0.0.1:{port}/", verbose=False), with_weights
-    finally:
-        demo.close()
 
 
 def inspect(client: Client, extractor: str, upload: str | None = None, sample: int = 0):
@@ -91,15 +62,14 @@ def assert_good_result(result, extractor: str):
 
 # ------------------------------------------------------------------ every extractor
 
-def test_endpoint_is_listed(app_client):
-    client, _ = app_client
+def test_endpoint_is_listed(client):
     api = client.view_api(print_info=False, return_format="dict")
     assert "/inspect" in api["named_endpoints"]
 
 
 @pytest.mark.parametrize("name", IMAGE_EXTRACTORS)
-def test_inspect_every_extractor(app_client, name):
-    client, with_weights = app_client
+def test_inspect_every_extractor(client, app_server, name):
+    with_weights = app_server.weights
     if name not in EXPLICIT and name not in with_weights:
         pytest.skip(f"{weights_file(name)} is absent: train it with `regen-lite train {name}`")
     result = inspect(client, name, sample=7)
@@ -107,30 +77,23 @@ def test_inspect_every_extractor(app_client, name):
     assert "shipped test sample 7" in result[4]
 
 
-def test_corrupt_or_missing_weights_disable_only_that_extractor(tmp_path, monkeypatch):
+def test_corrupt_or_missing_weights_disable_only_that_extractor(tmp_path, monkeypatch, start_app):
     """A second app whose weights folder has a corrupt vqvae file and no fsq at all: those two are
     disabled with their reason, every other extractor still works."""
     import shutil
 
-    from app.main import build_demo, launch_options
     for name in ("ae", "vae", "vqvae"):
         for suffix in (".safetensors", ".json"):
             shutil.copy(pretrained_path(name).with_suffix(suffix), tmp_path / f"{name}{suffix}")
     (tmp_path / "vqvae.safetensors").write_bytes(b"\x00" * 64)          # corrupt
     monkeypatch.setenv("REGEN_LITE_WEIGHTS", str(tmp_path))
-    demo = build_demo(device="cpu")
-    port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_options())
-    try:
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-        with pytest.raises(AppError, match=r"(?s)not available.*corrupt.*regen-lite train vqvae"):
-            inspect(client, "vqvae")
-        with pytest.raises(AppError, match=r"(?s)not available.*regen-lite train fsq"):
-            inspect(client, "fsq")
-        for name in ("ae", "dct_lowpass"):
-            assert_good_result(inspect(client, name), name)
-    finally:
-        demo.close()
+    client, _ = start_app()
+    with pytest.raises(AppError, match=r"(?s)not available.*corrupt.*regen-lite train vqvae"):
+        inspect(client, "vqvae")
+    with pytest.raises(AppError, match=r"(?s)not available.*regen-lite train fsq"):
+        inspect(client, "fsq")
+    for name in ("ae", "dct_lowpass"):
+        assert_good_result(inspect(client, name), name)
 
 
 def test_explicit_extractors_are_registered():
@@ -164,23 +127,20 @@ def make_too_wide_png(folder: Path) -> Path:
     (make_truncated_png, "could not be read as an image"),
     (make_too_wide_png, f"largest the app accepts is {views.MAX_SIDE} px"),
 ])
-def test_bad_upload_gives_clear_error_then_app_still_works(app_client, tmp_path, make, message):
-    client, _ = app_client
+def test_bad_upload_gives_clear_error_then_app_still_works(client, tmp_path, make, message):
     with pytest.raises(AppError, match=message):
         inspect(client, "dct_lowpass", upload=str(make(tmp_path)))
     assert_good_result(inspect(client, "dct_lowpass", sample=3), "dct_lowpass")
 
 
-def test_sample_index_out_of_range_is_an_error(app_client):
-    client, _ = app_client
+def test_sample_index_out_of_range_is_an_error(client):
     with pytest.raises(AppError, match="out of range"):
         inspect(client, "identity", sample=999)
     assert_good_result(inspect(client, "identity"), "identity")
 
 
-def test_colour_rgba_upload_is_converted(app_client, tmp_path):
+def test_colour_rgba_upload_is_converted(client, tmp_path):
     """A red shirt-like shape on a transparent background: alpha on white, greyscale, then inverted."""
-    client, _ = app_client
     img = Image.new("RGBA", (200, 120), (0, 0, 0, 0))
     ImageDraw.Draw(img).ellipse((60, 10, 140, 110), fill=(200, 30, 30, 255))
     path = tmp_path / "red_rgba.png"
@@ -193,8 +153,7 @@ def test_colour_rgba_upload_is_converted(app_client, tmp_path):
     assert_good_result(inspect(client, "downsample_x2", sample=1), "downsample_x2")
 
 
-def test_large_upload_is_downscaled_with_notice(app_client, tmp_path):
-    client, _ = app_client
+def test_large_upload_is_downscaled_with_notice(client, tmp_path):
     img = Image.new("L", (3000, 3000), 0)
     ImageDraw.Draw(img).rectangle((900, 300, 2100, 2700), fill=220)   # a light "trouser" on black
     path = tmp_path / "big.png"
@@ -248,8 +207,8 @@ def test_draw_y_prime_suits_each_kind(name, style):
 
 # ------------------------------------------------------------------ compare all
 
-def test_compare_all_shows_every_available_extractor_for_one_input(app_client):
-    client, with_weights = app_client
+def test_compare_all_shows_every_available_extractor_for_one_input(client, app_server):
+    with_weights = app_server.weights
     items, table = client.predict(None, 3, api_name="/compare_all")
     rows = {r[0]: r for r in table["data"]}
     expected = set(EXPLICIT) | (with_weights & set(IMAGE_EXTRACTORS))
@@ -265,8 +224,7 @@ def test_compare_all_shows_every_available_extractor_for_one_input(app_client):
         assert psnr["vqvae"] > psnr["downsample_x4"] + 3
 
 
-def test_compare_all_refuses_a_bad_upload_clearly(app_client, tmp_path):
-    client, _ = app_client
+def test_compare_all_refuses_a_bad_upload_clearly(client, tmp_path):
     bad = tmp_path / "notes.png"
     bad.write_text("this is not an image")
     with pytest.raises(AppError, match="Cannot use this image|not an image|cannot"):
@@ -288,8 +246,7 @@ def sketch_value(path: Path, draw: bool) -> dict:
     return {"background": None, "layers": [], "composite": handle_file(str(path))}
 
 
-def test_a_drawing_is_inspected_like_an_upload(app_client, tmp_path):
-    client, _ = app_client
+def test_a_drawing_is_inspected_like_an_upload(client, tmp_path):
     drawn = client.predict(sketch_value(tmp_path / "drawn.png", True), api_name="/sketch")
     with Image.open(drawn) as im:
         grey = np.asarray(im.convert("L"))
@@ -302,8 +259,7 @@ def test_a_drawing_is_inspected_like_an_upload(app_client, tmp_path):
     assert psnr_of(numbers) > 5
 
 
-def test_an_empty_sketch_gets_a_clear_message(app_client, tmp_path):
-    client, _ = app_client
+def test_an_empty_sketch_gets_a_clear_message(client, tmp_path):
     with pytest.raises(AppError, match="sketch is empty"):
         client.predict(sketch_value(tmp_path / "empty.png", False), api_name="/sketch")
     with pytest.raises(AppError, match="sketch is empty"):

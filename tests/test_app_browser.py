@@ -1,94 +1,32 @@
 """The "Inspect Y'" view in a real headless Chromium: pick a sample, switch extractors, upload files.
 
-Needs /usr/bin/chromium (Debian's package; `playwright install` is never run). Without it the
-tests are skipped, unless REGEN_LITE_REQUIRE_BROWSER=1 (as in CI), where they fail instead.
+The browser, the app server and the rule for a missing Chromium (skip, or fail under
+REGEN_LITE_REQUIRE_BROWSER=1) are the fixtures of tests/conftest.py.
 Screenshots land in pytest's tmp_path; one is also copied to /tmp/app_inspect.png.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import sys
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the app/ package lives at the repo root
+import pytest
+from PIL import Image, ImageDraw
 
-import pytest  # noqa: E402
-from PIL import Image, ImageDraw  # noqa: E402
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SHOWCASE = Path("/tmp/app_inspect.png")
-TIMEOUT_MS = 30_000   # the CPU may be shared with a training job
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
               pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")]
 
 
-def require_browser():
-    """Skip (or fail, when the environment insists on a browser) if Chromium or playwright is missing."""
-    problem = None
-    if not CHROMIUM.exists():
-        problem = f"{CHROMIUM} not found (apt-get install chromium)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            problem = "the playwright Python package is not installed"
-    if problem:
-        if os.environ.get("REGEN_LITE_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"REGEN_LITE_REQUIRE_BROWSER=1 but {problem}")
-        pytest.skip(problem)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    require_browser()
-    from app.main import build_demo, launch_options
-
-    demo = build_demo(device="cpu")
-    port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                **launch_options())
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        demo.close()
-
-
-@pytest.fixture(scope="module")
-def browser(app_url):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
 @pytest.fixture
-def page(browser, app_url):
+def page(new_page, app_url):
     """A fresh tab with the app loaded and the first Y' drawn."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.set_default_timeout(TIMEOUT_MS)
+    page = new_page()
     page.goto(app_url)
     page.wait_for_selector("#y_prime img")
-    yield page
-    page.close()
+    return page
 
 
 # ------------------------------------------------------------------ helpers driving the UI
@@ -185,40 +123,32 @@ def test_choices_are_written_to_the_url(page):
     page.wait_for_function("() => window.location.search.includes('tab=generate')")
 
 
-def test_a_shared_url_restores_its_view_and_generates_a_grid(browser, app_url, tmp_path):
+def test_a_shared_url_restores_its_view_and_generates_a_grid(new_page, app_url, tmp_path):
     """A teacher's link: the generate tab, the vq pipeline, class sneaker, seed 5; then generate."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.set_default_timeout(TIMEOUT_MS)
-    try:
-        page.goto(app_url + "?tab=generate&pipeline=vq&class=sneaker&seed=5&extractor=dct_lowpass&sample=3")
-        page.wait_for_selector("#y_prime img", state="attached")      # loaded, on the (hidden) inspect tab
-        page.wait_for_function("() => document.querySelector('#seed input')?.value === '5'")
-        assert page.locator("#pipeline input").input_value() == "vq"
-        assert page.locator("#class input").input_value() == "sneaker"
-        assert page.locator("#generate").is_visible()               # the generate tab is the open one
-        page.locator("#generate").click()
-        page.wait_for_selector("#gen_y img")
-        page.wait_for_function("() => document.querySelector('#gen_summary').innerText.includes('seed 5')")
-        summary = page.locator("#gen_summary").inner_text()
-        assert "sneaker" in summary and "from vq" in summary
-        page.screenshot(path=str(tmp_path / "shared_url_generate.png"), full_page=True)
-        page.get_by_role("tab", name="Inspect").click()               # the inspect settings came along too
-        page.wait_for_function("() => document.querySelector('#notes').innerText.includes('shipped test sample 3')")
-        page.wait_for_function("() => document.querySelector('#numbers').innerText.includes('dct_lowpass')")
-    finally:
-        page.close()
+    page = new_page()
+    page.goto(app_url + "?tab=generate&pipeline=vq&class=sneaker&seed=5&extractor=dct_lowpass&sample=3")
+    page.wait_for_selector("#y_prime img", state="attached")      # loaded, on the (hidden) inspect tab
+    page.wait_for_function("() => document.querySelector('#seed input')?.value === '5'")
+    assert page.locator("#pipeline input").input_value() == "vq"
+    assert page.locator("#class input").input_value() == "sneaker"
+    assert page.locator("#generate").is_visible()               # the generate tab is the open one
+    page.locator("#generate").click()
+    page.wait_for_selector("#gen_y img")
+    page.wait_for_function("() => document.querySelector('#gen_summary').innerText.includes('seed 5')")
+    summary = page.locator("#gen_summary").inner_text()
+    assert "sneaker" in summary and "from vq" in summary
+    page.screenshot(path=str(tmp_path / "shared_url_generate.png"), full_page=True)
+    page.get_by_role("tab", name="Inspect").click()               # the inspect settings came along too
+    page.wait_for_function("() => document.querySelector('#notes').innerText.includes('shipped test sample 3')")
+    page.wait_for_function("() => document.querySelector('#numbers').innerText.includes('dct_lowpass')")
 
 
-def test_a_bad_shared_url_says_what_it_ignored(browser, app_url):
-    page = browser.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    try:
-        page.goto(app_url + "?tab=generate&pipeline=gan&seed=7")
-        page.wait_for_function("() => document.querySelector('#url_note')?.innerText.includes('pipeline=')")
-        assert "ignored" in page.locator("#url_note").inner_text()
-        page.wait_for_function("() => document.querySelector('#seed input')?.value === '7'")
-    finally:
-        page.close()
+def test_a_bad_shared_url_says_what_it_ignored(new_page, app_url):
+    page = new_page(width=None)
+    page.goto(app_url + "?tab=generate&pipeline=gan&seed=7")
+    page.wait_for_function("() => document.querySelector('#url_note')?.innerText.includes('pipeline=')")
+    assert "ignored" in page.locator("#url_note").inner_text()
+    page.wait_for_function("() => document.querySelector('#seed input')?.value === '7'")
 
 
 def test_compare_all_fills_a_grid(page, tmp_path):

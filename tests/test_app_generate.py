@@ -3,40 +3,20 @@ determinism for a fixed seed, and clear errors for out-of-range requests."""
 
 from __future__ import annotations
 
-import os
-import socket
-import sys
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import numpy as np
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+from PIL import Image
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from gradio_client import Client  # noqa: E402
-from gradio_client.exceptions import AppError  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from regen_lite.checkpoints import pretrained_path  # noqa: E402
-from regen_lite.image.pipelines import PIPELINES  # noqa: E402
+from regen_lite.checkpoints import pretrained_path
+from regen_lite.image.pipelines import PIPELINES
 
 pytestmark = [pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
               pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")]
 SHIPPED = [n for n, s in PIPELINES.items() if pretrained_path(s.prior).with_suffix(".safetensors").exists()]
-
-
-@pytest.fixture(scope="module")
-def client():
-    from app.main import build_demo, launch_options
-
-    demo = build_demo(device="cpu")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_options())
-    yield Client(f"http://127.0.0.1:{port}/", verbose=False)
-    demo.close()
 
 
 def gen(client, pipeline, cls=7, steps=5, guidance=1.0, seed=0, n=4):

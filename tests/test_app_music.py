@@ -9,28 +9,21 @@ must get a clear message while the app keeps working.
 
 from __future__ import annotations
 
-import os
-import socket
-import sys
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the app/ package lives at the repo root
+import numpy as np
+import pytest
+from PIL import Image
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from app.music import views as mv  # noqa: E402
-from regen_lite.music.song import MAX_BARS, STEPS_PER_BAR, Song, get_chorale, load_song, write_midi  # noqa: E402
-from regen_lite.music.pipelines import load_music_models  # noqa: E402
-from regen_lite.music.template import extract_template  # noqa: E402
-from regen_lite.paths import samples_dir  # noqa: E402
-from tests.test_app_browser import TIMEOUT_MS, app_url, browser  # noqa: E402,F401  (browser fixtures)
+from app.music import views as mv
+from regen_lite.device import one_thread
+from regen_lite.music.pipelines import load_music_models
+from regen_lite.music.song import MAX_BARS, STEPS_PER_BAR, Song, get_chorale, load_song, write_midi
+from regen_lite.music.template import extract_template
+from regen_lite.paths import samples_dir
 
 gradio_client = pytest.importorskip("gradio_client")
-from gradio_client import Client, handle_file  # noqa: E402
+from gradio_client import handle_file  # noqa: E402
 from gradio_client.exceptions import AppError  # noqa: E402
 
 pytestmark = [pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
@@ -43,27 +36,12 @@ CHORALES = ["bwv165.6", "bwv10.7", "bwv144.3"]          # held-out test chorales
 SHOWCASE = Path("/tmp/app_music.png")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def client():
-    """The whole app (every tab), launched on a free port."""
-    import torch
-
-    from app.main import build_demo, launch_options
-
-    torch.set_num_threads(1)
-    demo = build_demo(device="cpu")
-    port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_options())
-    try:
-        yield Client(f"http://127.0.0.1:{port}/", verbose=False)
-    finally:
-        demo.close()
+@pytest.fixture(scope="module", autouse=True)
+def _one_torch_thread():
+    """The music models are small: one torch thread while this file runs (in the app and here), restored
+    after it (so the setting does not leak into the rest of the session)."""
+    with one_thread():
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -305,48 +283,40 @@ def test_template_chart_and_piano_roll_share_one_time_axis(models):
 # ------------------------------------------------------------------ in a real browser
 
 @pytest.mark.browser
-def test_music_tab_in_a_browser(browser, app_url, tmp_path):
+def test_music_tab_in_a_browser(new_page, app_url, timeout_ms, tmp_path):
     """Open a shared link to the tab, see Y, Y' and the renderings appear; sample a new template; upload."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.set_default_timeout(TIMEOUT_MS)
-    try:
-        page.goto(app_url + "?tab=music&chorale=bwv290&music_seed=2")
-        for elem in ("music_y", "music_y_prime", "music_y_hat", "music_direct"):   # every tab loads at once:
-            page.wait_for_selector(f"#{elem} img", timeout=3 * TIMEOUT_MS)         # allow for a busy CPU
-        page.wait_for_function("() => document.querySelector('#music_notes').innerText.includes('bwv290')")
-        assert "seed 2" in page.locator("#music_numbers").inner_text()
-        assert page.locator("#music_render").is_visible()              # the music tab is the open one
-        page.screenshot(path=str(SHOWCASE), full_page=True)
+    page = new_page()
+    page.goto(app_url + "?tab=music&chorale=bwv290&music_seed=2")
+    for elem in ("music_y", "music_y_prime", "music_y_hat", "music_direct"):   # every tab loads at once:
+        page.wait_for_selector(f"#{elem} img", timeout=3 * timeout_ms)         # allow for a busy CPU
+    page.wait_for_function("() => document.querySelector('#music_notes').innerText.includes('bwv290')")
+    assert "seed 2" in page.locator("#music_numbers").inner_text()
+    assert page.locator("#music_render").is_visible()              # the music tab is the open one
+    page.screenshot(path=str(SHOWCASE), full_page=True)
 
-        before = page.locator("#music_y_prime img").get_attribute("src")
-        page.locator("#music_sample").click()                          # X -> Y' -> Y
-        page.wait_for_function("() => document.querySelector('#music_y_prime_text').innerText"
-                               ".includes('G major, 8 bars')")
-        assert page.locator("#music_y_prime img").get_attribute("src") != before
-        page.wait_for_function("() => !document.querySelector('#music_y img')")   # no Y when sampling
-        page.screenshot(path=str(tmp_path / "music_sampled.png"), full_page=True)
+    before = page.locator("#music_y_prime img").get_attribute("src")
+    page.locator("#music_sample").click()                          # X -> Y' -> Y
+    page.wait_for_function("() => document.querySelector('#music_y_prime_text').innerText"
+                           ".includes('G major, 8 bars')")
+    assert page.locator("#music_y_prime img").get_attribute("src") != before
+    page.wait_for_function("() => !document.querySelector('#music_y img')")   # no Y when sampling
+    page.screenshot(path=str(tmp_path / "music_sampled.png"), full_page=True)
 
-        page.locator("#music_upload input[type=file]").set_input_files(str(MUSIC / "bwv165.6_melody.mid"))
-        page.wait_for_function("() => document.querySelector('#music_notes').innerText"
-                               ".includes('bwv165.6_melody.mid')")
-        page.wait_for_selector("#music_y img")
-        page.screenshot(path=str(tmp_path / "music_upload.png"), full_page=True)
-    finally:
-        page.close()
+    page.locator("#music_upload input[type=file]").set_input_files(str(MUSIC / "bwv165.6_melody.mid"))
+    page.wait_for_function("() => document.querySelector('#music_notes').innerText"
+                           ".includes('bwv165.6_melody.mid')")
+    page.wait_for_selector("#music_y img")
+    page.screenshot(path=str(tmp_path / "music_upload.png"), full_page=True)
 
 
 @pytest.mark.browser
-def test_opening_the_tab_by_a_click_shows_the_first_chorale(browser, app_url):
+def test_opening_the_tab_by_a_click_shows_the_first_chorale(new_page, app_url, timeout_ms):
     """No link, no button: clicking the Music tab draws the selected chorale (BuiltTab.on_open), once."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.set_default_timeout(TIMEOUT_MS)
-    try:
-        page.goto(app_url)
-        page.wait_for_selector("#y_prime img")                          # the first tab is drawn: the page is live
-        assert page.locator("#music_y img").count() == 0                # nothing rendered for a tab nobody opened
-        page.get_by_role("tab", name="Music").click()
-        for elem in ("music_y", "music_y_prime", "music_y_hat", "music_direct"):
-            page.wait_for_selector(f"#{elem} img", timeout=3 * TIMEOUT_MS)
-        page.wait_for_function("() => document.querySelector('#music_notes').innerText.includes('shipped test chorale')")
-    finally:
-        page.close()
+    page = new_page()
+    page.goto(app_url)
+    page.wait_for_selector("#y_prime img")                          # the first tab is drawn: the page is live
+    assert page.locator("#music_y img").count() == 0                # nothing rendered for a tab nobody opened
+    page.get_by_role("tab", name="Music").click()
+    for elem in ("music_y", "music_y_prime", "music_y_hat", "music_direct"):
+        page.wait_for_selector(f"#{elem} img", timeout=3 * timeout_ms)
+    page.wait_for_function("() => document.querySelector('#music_notes').innerText.includes('shipped test chorale')")

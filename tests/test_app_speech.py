@@ -8,26 +8,19 @@ Test inputs are written with soundfile / numpy / PIL into tmp_path.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import socket
-import sys
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the app/ package lives at the repo root
+import numpy as np
+import pytest
+import soundfile as sf
+from PIL import Image
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import soundfile as sf  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from app.speech import views as sv  # noqa: E402
-from regen_lite.speech.data import SAMPLE_RATE, load_speech_clips  # noqa: E402
-from regen_lite.speech.metrics import cached_pitch, pitch_kept, pitch_metrics  # noqa: E402
-from regen_lite.speech.pipelines import PIPELINES, round_trip  # noqa: E402
+from app.speech import views as sv
+from regen_lite.speech.data import SAMPLE_RATE, load_speech_clips
+from regen_lite.speech.metrics import cached_pitch, pitch_kept, pitch_metrics
+from regen_lite.speech.pipelines import PIPELINES, round_trip
 
 gradio_client = pytest.importorskip("gradio_client")
 from gradio_client import Client, handle_file  # noqa: E402
@@ -38,25 +31,6 @@ pytestmark = [pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
 
 CLIP = "us_00"            # "The red boat drifted toward the shore.", en-us, 2.32 s
 ROWS = {"stft+gl": 257, "mel+inverse+gl": 80, "mel+learned+gl": 80, "mfcc+inverse+gl": 20}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def client():
-    from app.main import build_demo, launch_options
-
-    demo = build_demo(device="cpu")
-    port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_options())
-    try:
-        yield Client(f"http://127.0.0.1:{port}/", verbose=False)
-    finally:
-        demo.close()
 
 
 def inspect(client: Client, path: str = sv.DEFAULT_PATH, upload: str | Path | None = None, clip: str | None = CLIP):
@@ -264,8 +238,6 @@ def test_low_rows_are_drawn_at_the_bottom():
 
 # ------------------------------------------------------------------ in a real browser
 
-from test_app_browser import TIMEOUT_MS, app_url, browser  # noqa: E402,F401  (fixtures: skip without Chromium)
-
 SHOWCASE = Path("/tmp/app_speech.png")
 
 
@@ -286,11 +258,8 @@ def choose(page, elem_id: str, option: str):
 
 
 @pytest.fixture
-def speech_page(browser, app_url):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.set_default_timeout(TIMEOUT_MS * 4)          # the first request loads librosa's compiled kernels
-    yield page
-    page.close()
+def speech_page(new_page):
+    return new_page(slow=4)          # the first request loads librosa's compiled kernels
 
 
 @pytest.mark.browser
@@ -338,26 +307,20 @@ def test_clicking_the_tab_shows_a_clip_and_a_bad_upload_recovers(speech_page, ap
 
 
 @pytest.mark.browser
-def test_a_microphone_recording_is_inspected(browser, app_url, tmp_path):
+def test_a_microphone_recording_is_inspected(launch_chromium, app_url, timeout_ms, tmp_path):
     """Chromium's fake microphone (a beep) records through the real UI; stopping sends it through the path."""
-    from test_app_browser import CHROMIUM, CHROMIUM_ARGS
-
-    fake_mic = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
-    b = browser.browser_type.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + fake_mic)   # a second Chromium
-    try:
-        page = b.new_context(permissions=["microphone"]).new_page()
-        page.set_default_timeout(TIMEOUT_MS * 4)
-        page.goto(app_url + "?tab=speech")
-        wait_for_text(page, "speech_notes", "shipped clip us_00")
-        recorder = page.locator("#speech_upload")
-        recorder.get_by_role("button", name="Record audio", exact=True).click()      # the microphone source
-        recorder.get_by_role("button", name="Record", exact=True).click()
-        page.wait_for_timeout(2000)                    # record two seconds of the fake microphone
-        recorder.get_by_role("button", name="Stop", exact=True).first.click()
-        wait_for_text(page, "speech_notes", "(uploaded or recorded)")
-        wait_for_text(page, "speech_numbers", "LSD")
-        wait_for_audio(page, "speech_y_hat")
-        page.screenshot(path=str(tmp_path / "speech_microphone.png"), full_page=True)
-    finally:
-        b.close()
+    b = launch_chromium("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream")   # a second Chromium
+    page = b.new_context(permissions=["microphone"]).new_page()
+    page.set_default_timeout(timeout_ms * 4)
+    page.goto(app_url + "?tab=speech")
+    wait_for_text(page, "speech_notes", "shipped clip us_00")
+    recorder = page.locator("#speech_upload")
+    recorder.get_by_role("button", name="Record audio", exact=True).click()      # the microphone source
+    recorder.get_by_role("button", name="Record", exact=True).click()
+    page.wait_for_timeout(2000)                    # record two seconds of the fake microphone
+    recorder.get_by_role("button", name="Stop", exact=True).first.click()
+    wait_for_text(page, "speech_notes", "(uploaded or recorded)")
+    wait_for_text(page, "speech_numbers", "LSD")
+    wait_for_audio(page, "speech_y_hat")
+    page.screenshot(path=str(tmp_path / "speech_microphone.png"), full_page=True)
 

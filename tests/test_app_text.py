@@ -9,21 +9,13 @@ screenshot in /tmp/app_text.png.
 
 from __future__ import annotations
 
-import os
 import shutil
-import sys
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the app/ package lives at the repo root
-sys.path.insert(0, str(Path(__file__).resolve().parent))         # the browser helpers in test_app_browser.py
+import pytest
 
-import pytest  # noqa: E402
-from test_app_browser import CHROMIUM_ARGS, TIMEOUT_MS, free_port, require_browser  # noqa: E402, F401
-
-from app.text import views as tv  # noqa: E402
-from regen_lite.text.lexicon import MAX_WORDS, TextError, load_lexicon, parse_text  # noqa: E402
+from app.text import views as tv
+from regen_lite.text.lexicon import MAX_WORDS, TextError, load_lexicon, parse_text
 
 gradio_client = pytest.importorskip("gradio_client")
 from gradio_client import Client  # noqa: E402
@@ -33,26 +25,6 @@ pytestmark = [pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
               pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")]
 
 SHOWCASE = Path("/tmp/app_text.png")
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    """The real app (every tab) on a free port, shared by the API and browser tests of this file."""
-    from app.main import build_demo, launch_options
-
-    demo = build_demo(device="cpu")
-    port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                **launch_options())
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        demo.close()
-
-
-@pytest.fixture(scope="module")
-def client(app_url):
-    return Client(app_url, verbose=False)
 
 
 def regenerate(client: Client, text: str, extractor: str = "g2p") -> dict:
@@ -247,25 +219,9 @@ def test_building_the_tab_loads_no_model():
 
 # ------------------------------------------------------------------ the real UI in headless Chromium
 
-@pytest.fixture(scope="module")
-def browser(app_url):
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
 @pytest.fixture
-def page(browser, app_url):
-    page = browser.new_page(viewport={"width": 1400, "height": 1100})
-    page.set_default_timeout(TIMEOUT_MS)
-    yield page
-    page.close()
+def page(new_page):
+    return new_page(height=1100)
 
 
 def wait_for_text(page, elem_id: str, text: str):

@@ -1,11 +1,6 @@
 """Parsing of the settings in a shared link (app/url_state.py); the browser side is in test_app_browser.py."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from app.url_state import (  # noqa: E402
+from app.url_state import (
     CLASS_ALLOWED,
     MAX_SEED,
     SEED_ALLOWED,
