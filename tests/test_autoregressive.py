@@ -1,5 +1,5 @@
-"""Raster-order AR sampling over code maps (regen_lite.autoregressive): the same draws as CodePrior.sample,
-prefixes kept, temperature and top-k, and the prior's cross-entropy in bits per code."""
+"""Raster-order AR sampling over code maps (nn/autoregressive.py): the draws of a hand-written loop (and
+CodePrior.sample runs it), prefixes kept, temperature and top-k, and the prior's cross-entropy in bits per code."""
 
 import math
 
@@ -15,13 +15,35 @@ def _tiny_prior():
     return CodePrior(CodePriorConfig(vocab=16, h=3, w=3, n_classes=4, d=32, n_layer=1, n_head=2)).eval()
 
 
+def _reference_draws(prior, x, *, guidance, temperature, top_k, generator):
+    """The raster-order loop written out by hand, step by step, as the referee for sample_codes."""
+    codes = torch.zeros(len(x), 0, dtype=torch.long)
+    null = torch.full_like(x, prior.cfg.n_classes)
+    with torch.no_grad():
+        for _ in range(prior.cfg.h * prior.cfg.w):
+            if guidance:
+                c, u = prior.net(torch.cat([codes, codes]), torch.cat([x, null]))[:, -1].chunk(2)
+                logits = c + guidance * (c - u)                     # l_c + w (l_c - l_null)
+            else:
+                logits = prior.net(codes, x)[:, -1]
+            logits = logits / temperature
+            if top_k is not None:
+                kth = torch.topk(logits, top_k, dim=-1).values[:, -1:]
+                logits = logits.masked_fill(logits < kth, float("-inf"))
+            codes = torch.cat([codes, torch.multinomial(logits.softmax(-1), 1, generator=generator)], dim=1)
+    return codes.view(len(x), prior.cfg.h, prior.cfg.w)
+
+
 @pytest.mark.parametrize("guidance,temperature,top_k", [(0.0, 1.0, None), (1.5, 0.7, 5)])
-def test_sample_codes_draws_what_codeprior_sample_draws(guidance, temperature, top_k):
+def test_sample_codes_draws_what_the_hand_written_loop_draws_and_codeprior_sample_uses_it(guidance, temperature, top_k):
     prior, x = _tiny_prior(), torch.tensor([0, 3, 1])
     kw = dict(guidance=guidance, temperature=temperature, top_k=top_k)
-    ref = prior.sample(x, generator=torch.Generator().manual_seed(4), **kw)
+    ref = _reference_draws(prior, x, generator=torch.Generator().manual_seed(4), **kw)
     ours = sample_codes(prior, x, generator=torch.Generator().manual_seed(4), **kw)
     assert ours.shape == (3, 3, 3) and torch.equal(ours, ref)
+    assert torch.equal(prior.sample(x, generator=torch.Generator().manual_seed(4), **kw), ref)
+    with pytest.raises(ValueError):
+        prior.sample(x, temperature=0.0)
 
 
 def test_sample_codes_keeps_the_prefix_and_rejects_a_too_long_one():

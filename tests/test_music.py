@@ -1,6 +1,6 @@
 """Music: chorale data, the chord/rhythm/cadence template, metrics, MIDI, synthesis, the models and the
-shipped weights (regen_lite/music.py, extractors/music.py, music_metrics.py, music_playback.py,
-melody_model.py, template_prior.py, music_recipes.py)."""
+shipped weights (regen_lite/music/: song.py, template.py, extractors.py, metrics.py, playback.py,
+renderers.py, priors.py, recipes.py)."""
 
 import json
 from pathlib import Path

@@ -4,7 +4,8 @@ DiffusionPrior  any continuous Y' (VAE/AE latents, a 7x7 low-res image, or the i
                 direct baseline): a TinyUNet trained with the diffusion loss, sampled with DDIM/DDPM
                 and classifier-free guidance.
 CodePrior       discrete Y' (VQ or FSQ code maps): a TinyTransformer that predicts codes one by one
-                in raster order, sampled with temperature, top-k and classifier-free guidance.
+                in raster order, sampled (nn/autoregressive.py) with temperature, top-k and
+                classifier-free guidance.
 
 Both follow the trainer's contract: forward(y_prime, labels) -> (None, loss, stats). During training
 a fraction p_uncond of labels is replaced by the null class, so one network is both conditional and
@@ -19,6 +20,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ..nn.autoregressive import sample_codes
 from ..nn.diffusion import DiffusionConfig, GaussianDiffusion, ddim_sample, ddpm_sample, guided
 from ..nn.transformer import TinyTransformer, TransformerConfig
 from ..nn.unet import TinyUNet, UNetConfig
@@ -131,27 +133,7 @@ class CodePrior(nn.Module):
     @torch.no_grad()
     def sample(self, x: torch.Tensor, *, temperature: float = 1.0, top_k: int | None = None, guidance: float = 0.0,
                generator: torch.Generator | None = None, callback=None) -> torch.Tensor:
-        """x: class labels (B,) -> codes (B, h, w), one code at a time. callback(done, total) after each code."""
-        if temperature <= 0:
-            raise ValueError("temperature must be > 0")
-        device = next(self.parameters()).device
-        x = x.to(device)
-        B, null = len(x), torch.full_like(x, self.cfg.n_classes)
-        codes = torch.zeros(B, 0, dtype=torch.long, device=device)
-        n = self.cfg.h * self.cfg.w
-        for i in range(n):
-            if guidance:
-                both = self.net(torch.cat([codes, codes]), torch.cat([x, null]))[:, -1]
-                c, u = both.chunk(2)
-                logits = c + guidance * (c - u)
-            else:
-                logits = self.net(codes, x)[:, -1]                # (B, K)
-            logits = logits / temperature
-            if top_k is not None and top_k < logits.shape[-1]:
-                kth = torch.topk(logits, top_k, dim=-1).values[:, -1:]
-                logits = logits.masked_fill(logits < kth, float("-inf"))
-            nxt = torch.multinomial(F.softmax(logits, -1), 1, generator=generator)
-            codes = torch.cat([codes, nxt], dim=1)
-            if callback is not None:
-                callback(i + 1, n)
-        return codes.view(B, self.cfg.h, self.cfg.w)
+        """x: class labels (B,) -> codes (B, h, w), one code at a time (nn/autoregressive.sample_codes).
+        callback(done, total) after each code."""
+        return sample_codes(self, x, temperature=temperature, top_k=top_k, guidance=guidance, generator=generator,
+                            callback=callback)

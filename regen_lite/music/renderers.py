@@ -34,6 +34,7 @@ import torch.nn.functional as F
 
 from ..checkpoints import CheckpointError, load_checkpoint, pretrained_path
 from ..core import Renderer
+from ..nn.attention import Block
 from .song import HOLD, PITCH_HI, PITCH_LO, REST, STEPS_PER_BAR, STEPS_PER_BEAT, VOCAB, KeyLength, Song, pitch_token
 from .template import CHORD_TONES, N_CHORD, NUM_CHORDS, RHYTHM_HOLD, RHYTHM_ONSET, RHYTHM_REST, Template
 
@@ -80,29 +81,6 @@ def alibi_bias(n_head: int, q_len: int, k_len: int, causal: bool, window: int | 
     return bias.masked_fill(blocked, -float("inf"))
 
 
-class Block(nn.Module):
-    """Pre-norm transformer block with an additive attention bias: x + attn(ln x), then x + mlp(ln x)."""
-
-    def __init__(self, d: int, n_head: int, dropout: float):
-        super().__init__()
-        self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
-        self.qkv, self.proj = nn.Linear(d, 3 * d), nn.Linear(d, d)
-        self.mlp = nn.Sequential(nn.Linear(d, 4 * d), nn.GELU(), nn.Linear(4 * d, d), nn.Dropout(dropout))
-        self.n_head = n_head
-
-    def forward(self, x, bias, last_only: bool = False):
-        """x (B, T, d), bias (h, T or 1, T). last_only: the output at the last position only (B, 1, d),
-        for step-by-step sampling: every key and value is still computed, but one query."""
-        b, n, d = x.shape
-        q, k, v = self.qkv(self.ln1(x)).split(d, dim=2)
-        if last_only:
-            q, x = q[:, -1:], x[:, -1:]
-        q, k, v = (z.reshape(b, z.shape[1], self.n_head, d // self.n_head).transpose(1, 2) for z in (q, k, v))
-        a = F.scaled_dot_product_attention(q, k, v, attn_mask=bias[None])        # (B, h, T or 1, d/h)
-        x = x + self.proj(a.transpose(1, 2).reshape(b, q.shape[2], d))
-        return x + self.mlp(self.ln2(x))
-
-
 class MelodyNet(nn.Module):
     Config = MelodyNetConfig
 
@@ -119,6 +97,7 @@ class MelodyNet(nn.Module):
         self.cadence_emb = nn.Embedding(2, d)
         self.pos_emb = nn.Embedding(STEPS_PER_BAR, d)
         self.mode_emb = nn.Embedding(2, d)
+        # nn/attention.py blocks, ALiBi-biased; dropout in their MLPs only (none on the attention weights)
         self.encoder = nn.ModuleList([Block(d, cfg.n_head, cfg.dropout) for _ in range(cfg.n_layer)])
         self.tok_emb = nn.Embedding(cfg.vocab + 1, d)                                    # + BOS
         self.decoder = nn.ModuleList([Block(d, cfg.n_head, cfg.dropout) for _ in range(cfg.n_layer)])
@@ -137,7 +116,7 @@ class MelodyNet(nn.Module):
         x = self.drop(x)
         bias = alibi_bias(self.cfg.n_head, t_len, t_len, causal=False, window=None, device=x.device)
         for blk in self.encoder:
-            x = blk(x, bias)
+            x = blk(x, bias=bias)
         return x
 
     def decode(self, prev, e):
@@ -145,7 +124,7 @@ class MelodyNet(nn.Module):
         x = self.drop(self.tok_emb(prev) + e)
         bias = alibi_bias(self.cfg.n_head, x.shape[1], x.shape[1], causal=True, window=self.cfg.window, device=x.device)
         for blk in self.decoder:
-            x = blk(x, bias)
+            x = blk(x, bias=bias)
         return self.head(self.ln(x))
 
     def forward(self, chords, rhythm, cadence, mode, tokens):
@@ -177,7 +156,7 @@ class MelodyNet(nn.Module):
             for i, blk in enumerate(self.decoder):
                 inputs[i] = x if inputs[i] is None else torch.cat([inputs[i], x], 1)[:, -w:]
                 bias = alibi_bias(self.cfg.n_head, 1, inputs[i].shape[1], causal=True, window=w, device=x.device)
-                x = blk(inputs[i], bias, last_only=True)
+                x = blk(inputs[i], bias=bias, last_only=True)
             logits = self.head(self.ln(x))[:, 0]                                                # (B, V)
             all_logits.append(logits)
             logits = logits / max(temperature, 1e-4)

@@ -1,11 +1,10 @@
 """Raster-order autoregressive sampling over code maps, one step at a time.
 
-A CodePrior (priors.py) models discrete Y' = a 7x7 map of code indices as
+A CodePrior (image/priors.py) models discrete Y' = a 7x7 map of code indices as
     p(c | X) = prod_i p(c_i | X, c_1 .. c_{i-1}),   i = 1 .. 49 in raster order (row by row).
-Sampling draws c_1, then c_2 given c_1, and so on. This module spells that loop out so it can be
-started from a *prefix*: keep the first rows of a real image's codes and let the prior complete the
-rest (image completion, as in iGPT). With no prefix, `sample_codes` draws exactly what
-`CodePrior.sample` draws for the same generator.
+Sampling draws c_1, then c_2 given c_1, and so on: `sample_codes` is that loop, the one the
+prior's own `sample` runs. It can also start from a *prefix*: keep the first rows of a real image's
+codes and let the prior complete the rest (image completion, as in iGPT).
 
     codes = sample_codes(prior, labels, prefix=real_codes.flatten(1)[:, :21])   # keep 3 rows of 7
 """
@@ -34,10 +33,13 @@ def sample_next_code(logits: torch.Tensor, temperature: float = 1.0, top_k: int 
 @torch.no_grad()
 def sample_codes(prior, x: torch.Tensor, *, prefix: torch.Tensor | None = None, temperature: float = 1.0,
                  top_k: int | None = None, guidance: float = 0.0,
-                 generator: torch.Generator | None = None) -> torch.Tensor:
+                 generator: torch.Generator | None = None, callback=None) -> torch.Tensor:
     """Class labels x (B,) -> code maps (B, h, w) from a CodePrior, continuing `prefix` (B, k) if given.
 
-    guidance w mixes conditional and unconditional logits: l = l_c + w (l_c - l_null)."""
+    guidance w mixes conditional and unconditional logits: l = l_c + w (l_c - l_null).
+    callback(done, total) after each drawn code (done counts the prefix too)."""
+    if temperature <= 0:
+        raise ValueError("temperature must be > 0")
     cfg = prior.cfg
     n = cfg.h * cfg.w
     device = next(prior.parameters()).device
@@ -54,6 +56,8 @@ def sample_codes(prior, x: torch.Tensor, *, prefix: torch.Tensor | None = None, 
             logits = prior.net(codes, x)[:, -1]                                                 # (B, K)
         nxt = sample_next_code(logits, temperature, top_k, generator)
         codes = torch.cat([codes, nxt[:, None]], dim=1)
+        if callback is not None:
+            callback(codes.shape[1], n)
     return codes.view(len(x), cfg.h, cfg.w)
 
 

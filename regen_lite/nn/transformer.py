@@ -1,7 +1,7 @@
 """TinyTransformer: a class-conditional GPT over a raster-ordered code map (minGPT, shrunk).
 
 Sequence: [class token] c_1 c_2 ... c_N (N = 7*7 codes). Position i predicts c_{i+1} from the
-class and c_1..c_i only: causal self-attention (a lower-triangular mask) guarantees it.
+class and c_1..c_i only: causal self-attention (nn/attention.py, a lower-triangular mask) guarantees it.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
+
+from .attention import Block
 
 
 @dataclass
@@ -24,26 +25,6 @@ class TransformerConfig:
     dropout: float = 0.1
 
 
-class Block(nn.Module):
-    """Pre-norm transformer block: x + attn(ln(x)), then x + mlp(ln(x))."""
-
-    def __init__(self, cfg: TransformerConfig):
-        super().__init__()
-        self.ln1, self.ln2 = nn.LayerNorm(cfg.d), nn.LayerNorm(cfg.d)
-        self.qkv = nn.Linear(cfg.d, 3 * cfg.d)
-        self.proj = nn.Linear(cfg.d, cfg.d)
-        self.mlp = nn.Sequential(nn.Linear(cfg.d, 4 * cfg.d), nn.GELU(), nn.Linear(4 * cfg.d, cfg.d), nn.Dropout(cfg.dropout))
-        self.n_head, self.dropout = cfg.n_head, cfg.dropout
-
-    def forward(self, x):
-        B, L, D = x.shape
-        q, k, v = self.qkv(self.ln1(x)).split(D, dim=2)
-        q, k, v = (z.view(B, L, self.n_head, D // self.n_head).transpose(1, 2) for z in (q, k, v))  # (B, h, L, d/h)
-        a = F.scaled_dot_product_attention(q, k, v, is_causal=True, dropout_p=self.dropout if self.training else 0.0)
-        x = x + self.proj(a.transpose(1, 2).reshape(B, L, D))
-        return x + self.mlp(self.ln2(x))
-
-
 class TinyTransformer(nn.Module):
     def __init__(self, cfg: TransformerConfig = TransformerConfig()):
         super().__init__()
@@ -52,7 +33,8 @@ class TinyTransformer(nn.Module):
         self.cls = nn.Embedding(cfg.n_classes + 1, cfg.d)
         self.pos = nn.Parameter(torch.zeros(1, cfg.seq_len, cfg.d))
         self.drop = nn.Dropout(cfg.dropout)
-        self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.n_layer)])
+        self.blocks = nn.ModuleList([Block(cfg.d, cfg.n_head, cfg.dropout, attn_dropout=cfg.dropout)
+                                     for _ in range(cfg.n_layer)])
         self.ln = nn.LayerNorm(cfg.d)
         self.head = nn.Linear(cfg.d, cfg.vocab)
         nn.init.normal_(self.pos, std=0.02)
@@ -65,5 +47,5 @@ class TinyTransformer(nn.Module):
         x = torch.cat([self.cls(labels)[:, None], self.tok(codes)], dim=1)  # (B, L + 1, d)
         x = self.drop(x + self.pos[:, : L + 1])
         for blk in self.blocks:
-            x = blk(x)
+            x = blk(x, causal=True)
         return self.head(self.ln(x))

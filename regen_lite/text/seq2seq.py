@@ -24,6 +24,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ..nn.attention import Attention, mlp
+
 PAD, BOS, EOS = 0, 1, 2
 SPECIALS = ("<pad>", "<s>", "</s>")
 
@@ -41,27 +43,10 @@ class Seq2SeqConfig:
     label_smoothing: float = 0.1
 
 
-class Attention(nn.Module):
-    """Multi-head attention of queries x (B, Lq, d) over keys/values kv (B, Lk, d)."""
-
-    def __init__(self, cfg: Seq2SeqConfig):
-        super().__init__()
-        self.q, self.kv, self.proj = nn.Linear(cfg.d, cfg.d), nn.Linear(cfg.d, 2 * cfg.d), nn.Linear(cfg.d, cfg.d)
-        self.h, self.dropout = cfg.n_head, cfg.dropout
-
-    def forward(self, x, kv, *, key_ok=None, causal=False):
-        """key_ok: (B, Lk) True where a key is a real symbol (not PAD). causal: query i sees keys <= i."""
-        B, Lq, D = x.shape
-        q = self.q(x).view(B, Lq, self.h, D // self.h).transpose(1, 2)                   # (B, h, Lq, d/h)
-        k, v = (z.view(B, -1, self.h, D // self.h).transpose(1, 2) for z in self.kv(kv).split(D, dim=2))
-        mask = None if key_ok is None else key_ok[:, None, None, :]                      # (B, 1, 1, Lk)
-        a = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=causal,
-                                           dropout_p=self.dropout if self.training else 0.0)
-        return self.proj(a.transpose(1, 2).reshape(B, Lq, D))
-
-
-def mlp(cfg: Seq2SeqConfig) -> nn.Sequential:
-    return nn.Sequential(nn.Linear(cfg.d, 4 * cfg.d), nn.GELU(), nn.Linear(4 * cfg.d, cfg.d), nn.Dropout(cfg.dropout))
+def attention(cfg: Seq2SeqConfig) -> Attention:
+    """Separate W_q and W_kv (fused=False) in self- and cross-attention alike: the G2P/P2G checkpoints'
+    parameters are attn.q, attn.kv and attn.proj."""
+    return Attention(cfg.d, cfg.n_head, cfg.dropout, fused=False)
 
 
 class EncoderBlock(nn.Module):
@@ -70,11 +55,11 @@ class EncoderBlock(nn.Module):
     def __init__(self, cfg: Seq2SeqConfig):
         super().__init__()
         self.ln1, self.ln2 = nn.LayerNorm(cfg.d), nn.LayerNorm(cfg.d)
-        self.attn, self.mlp = Attention(cfg), mlp(cfg)
+        self.attn, self.mlp = attention(cfg), mlp(cfg.d, cfg.dropout)
 
     def forward(self, x, key_ok):
-        h = self.ln1(x)
-        x = x + self.attn(h, h, key_ok=key_ok)
+        """x (B, Ls, d), key_ok (B, Ls) True at real symbols -> (B, Ls, d)."""
+        x = x + self.attn(self.ln1(x), key_ok=key_ok)
         return x + self.mlp(self.ln2(x))
 
 
@@ -84,11 +69,11 @@ class DecoderBlock(nn.Module):
     def __init__(self, cfg: Seq2SeqConfig):
         super().__init__()
         self.ln1, self.ln2, self.ln3 = nn.LayerNorm(cfg.d), nn.LayerNorm(cfg.d), nn.LayerNorm(cfg.d)
-        self.self_attn, self.cross_attn, self.mlp = Attention(cfg), Attention(cfg), mlp(cfg)
+        self.self_attn, self.cross_attn, self.mlp = attention(cfg), attention(cfg), mlp(cfg.d, cfg.dropout)
 
     def forward(self, y, memory, src_ok):
-        h = self.ln1(y)
-        y = y + self.self_attn(h, h, causal=True)
+        """y (B, Lt, d), memory (B, Ls, d), src_ok (B, Ls) -> (B, Lt, d)."""
+        y = y + self.self_attn(self.ln1(y), causal=True)
         y = y + self.cross_attn(self.ln2(y), memory, key_ok=src_ok)
         return y + self.mlp(self.ln3(y))
 
