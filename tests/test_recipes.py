@@ -56,6 +56,7 @@ def test_a_tiny_run_of_every_recipe_writes_the_same_keys(name, tmp_path):
     splits = set(json.loads((weights_dir() / f"{name}.json").read_text())["metrics"])
     if r.model.__name__ == "Seq2Seq":
         splits = {s for s in splits if s.endswith("_small")}
+    splits.discard("full_test")             # measured only when trained on the full data (this run: the sample)
     assert set(info["metrics"]) == splits                     # the splits of the shipped checkpoint
 
 
