@@ -26,31 +26,75 @@ class Renderer:
         raise NotImplementedError
 
 
+@dataclass
+class Sizes:
+    """How big one Y and its Y' are: the numbers describe() reports. A modality says what "one Y" is (an
+    image, one second of audio, a word, a bar) and, for variable lengths, gives means over its held-out data."""
+
+    shape: list | dict      # the shape of one Y' (its fields, for a structured Y'; ["L'"] for a sequence)
+    numel: float            # numbers in one Y'
+    bits: float             # bits to store one Y'
+    y_numel: float          # numbers in one Y
+    y_bits: float           # bits to store one Y
+    extra: dict = field(default_factory=dict)   # the modality's own entries (e.g. "per": "one 4/4 bar")
+
+
 class Extractor:
     """Y -> Y'. Every extractor carries its matching renderer so Y -> Y' -> Y always round-trips.
 
-    Class attributes describe the representation; `describe()` adds the measured shape and size.
+    Class attributes describe the representation; each modality implements `sizes()` (what one Y and
+    its Y' hold), and `describe()` builds the summary on it.
     """
 
     name: str = "extractor"
-    modality: str = "image"
+    modality: str                   # the package it belongs to: "image" | "speech" | "text" | "music" | "toy"
     kind: str = "explicit"          # "explicit" (a rule) | "implicit" (a self-supervised model)
     discrete: bool = False          # integer codes (True) or real values (False)
-    layout: str = "channels"        # how Y' is best drawn: "image" | "frequencies" | "channels" | "codes"
-    #                                 | "spectrogram" (speech: frequency x time)
+    layout: str                     # how Y' is best drawn: "image" | "frequencies" | "channels" | "codes"
+    #                                 | "spectrogram" | "sequence" | "template" | "piano_roll"
     renderer: Renderer
-    input_shape: tuple[int, ...] = (1, 28, 28)   # shape of one Y (speech: one second, so describe() is per second)
-    input_bits_per_value: int = 8                # Y is an 8-bit image
 
-    def extract(self, y: torch.Tensor) -> torch.Tensor:
+    def extract(self, y: Any) -> Any:
         raise NotImplementedError
 
-    def render(self, y_prime: torch.Tensor, *, generator: torch.Generator | None = None) -> torch.Tensor:
+    def render(self, y_prime: Any, *, generator: torch.Generator | None = None) -> Any:
         return self.renderer.render(y_prime, generator=generator)
 
     def to(self, device) -> "Extractor":
         """Move any learned parts to `device` (explicit rules follow their input). Returns self."""
         return self
+
+    def sizes(self) -> Sizes:
+        """What one Y and its Y' hold (numbers and bits): each modality says, for its own kind of Y."""
+        raise NotImplementedError(f"{type(self).__name__} must implement sizes(): how big one Y and its Y' are")
+
+    def describe(self) -> dict:
+        s = self.sizes()
+        return {
+            "name": self.name,
+            "modality": self.modality,
+            "kind": self.kind,
+            "discrete": self.discrete,
+            "layout": self.layout,
+            "shape": s.shape,
+            "numel": s.numel,
+            "dim_ratio": s.y_numel / s.numel,      # how many fewer numbers than Y
+            "bits": s.bits,
+            "compression": s.y_bits / s.bits,      # how many fewer bits than Y
+            **s.extra,
+            "notes": self.notes(),
+        }
+
+    def notes(self) -> str:
+        return ""
+
+
+class TensorExtractor(Extractor):
+    """An extractor whose Y is a fixed-shape tensor (an image, a second of audio, a 2-D point): the shape of
+    Y' is found by extracting one blank Y. The modality sets `input_shape` and `input_bits_per_value`."""
+
+    input_shape: tuple[int, ...]    # shape of one Y, without the batch dimension
+    input_bits_per_value: float     # bits to store one entry of Y
 
     def bits_per_value(self) -> float:
         """Bits to store one entry of Y': log2(K) for codes, 32 for float32 values."""
@@ -61,27 +105,10 @@ class Extractor:
         with torch.no_grad():
             return tuple(self.extract(torch.zeros(1, *self.input_shape)).shape[1:])
 
-    def describe(self) -> dict:
+    def sizes(self) -> Sizes:
         shape = self.code_shape()
-        numel = math.prod(shape)
-        bits = numel * self.bits_per_value()
-        y_bits = math.prod(self.input_shape) * self.input_bits_per_value
-        return {
-            "name": self.name,
-            "modality": self.modality,
-            "kind": self.kind,
-            "discrete": self.discrete,
-            "layout": self.layout,
-            "shape": list(shape),
-            "numel": numel,
-            "dim_ratio": math.prod(self.input_shape) / numel,  # how many fewer numbers than Y
-            "bits": bits,
-            "compression": y_bits / bits,                      # vs the 8-bit image
-            "notes": self.notes(),
-        }
-
-    def notes(self) -> str:
-        return ""
+        numel, y_numel = math.prod(shape), math.prod(self.input_shape)
+        return Sizes(list(shape), numel, numel * self.bits_per_value(), y_numel, y_numel * self.input_bits_per_value)
 
 
 class Prior(Protocol):

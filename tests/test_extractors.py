@@ -6,9 +6,9 @@ import scipy.fft
 import torch
 
 from regen_lite.checkpoints import pretrained_path
-from regen_lite.core import Regenerator
+from regen_lite.core import Extractor, Regenerator, Sizes
 from regen_lite.image.extractors import DCTLowpass, Downsample, dct_matrix
-from regen_lite.registry import get_extractor, list_extractors
+from regen_lite.registry import MODALITIES, get_extractor, list_extractors
 
 IMAGE_EXTRACTORS = list_extractors("image")
 SHIPPED = [n for n in IMAGE_EXTRACTORS if n in ("ae", "vae", "vqvae", "fsq")]
@@ -23,6 +23,35 @@ def test_registry_lists_explicit_then_learned():
     assert set(SHIPPED) == {"ae", "vae", "vqvae", "fsq"}
     with pytest.raises(KeyError, match="unknown extractor 'nope'"):
         get_extractor("nope")
+
+
+def test_the_base_extractor_knows_no_modality():
+    """No image defaults on the base: sizes() is each modality's, and describe() is built on it."""
+    assert not any(hasattr(Extractor, a) for a in ("input_shape", "input_bits_per_value", "code_shape", "modality"))
+
+    class Half(Extractor):                         # a made-up modality: Y is 10 bytes, Y' the first 5
+        name, modality, layout = "half", "bytes", "sequence"
+
+        def extract(self, y):
+            return y[:5]
+
+    with pytest.raises(NotImplementedError, match="Half must implement sizes"):
+        Half().describe()
+    Half.sizes = lambda self: Sizes([5], 5, 40, 10, 80, extra={"per": "one record"})
+    d = Half().describe()
+    assert d["dim_ratio"] == 2 and d["compression"] == 2 and d["per"] == "one record"
+    assert list(d)[-1] == "notes" and d["modality"] == "bytes"
+
+
+@pytest.mark.parametrize("where", [f"{m}/{n}" for m in MODALITIES for n in list_extractors(m)])
+def test_every_extractor_describes_itself_from_its_sizes(where):
+    modality, name = where.split("/")
+    if modality == "image" and not _available(name):
+        pytest.fail(f"shipped weights for {name} are missing from data_samples/weights")
+    e = get_extractor(name, modality)
+    s, d = e.sizes(), e.describe()
+    assert d["modality"] == modality and d["numel"] == s.numel and d["bits"] == s.bits
+    assert d["compression"] == pytest.approx(s.y_bits / s.bits) and d["dim_ratio"] == pytest.approx(s.y_numel / s.numel)
 
 
 @pytest.mark.parametrize("name", IMAGE_EXTRACTORS)

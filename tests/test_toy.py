@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from regen_lite.core import Regenerator
+from regen_lite.device import one_thread
 from regen_lite.toy.pinwheel import (
     DirectRegressor,
     GridConfig,
@@ -18,7 +19,6 @@ from regen_lite.toy.pinwheel import (
     mode_points,
     mode_weights,
     nearest_mode,
-    one_thread,
     sample_toy,
     toy_train_config,
     train_toy,

@@ -82,7 +82,7 @@ def test_recipe_variant_trains_a_vae_and_a_prior_over_its_latent(tmp_path):
     from dataclasses import replace
 
     from regen_lite.checkpoints import load_checkpoint
-    from regen_lite.image.autoencoders import AutoencoderExtractor
+    from regen_lite.image.extractors import AutoencoderExtractor
     from regen_lite.image.priors import DiffusionPrior
     from regen_lite.recipes import run_recipe
     from regen_lite.image.recipes import AE_SIZE, RECIPES

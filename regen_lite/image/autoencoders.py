@@ -1,7 +1,7 @@
 """Implicit (learned) image representations: AE, VAE, VQ-VAE and FSQ autoencoders.
 
-Each model is trained self-supervised on Y alone (no labels) and is both an Extractor (its
-encoder, Y -> Y') and a Renderer (its decoder, Y' -> Y). All share the conv Encoder/Decoder in
+Each model is trained self-supervised on Y alone (no labels); extractors.py wraps a trained one as
+an Extractor (its encoder, Y -> Y') carrying a Renderer (its decoder, Y' -> Y). All share the conv Encoder/Decoder in
 networks.py: Y (B, 1, 28, 28) <-> latent map (B, C, 7, 7). Every forward returns (y_hat, loss, stats).
 
     AE     Y' = z = E(y)                      real 4x7x7; loss ||y - D(z)||^2
@@ -18,8 +18,6 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..checkpoints import CheckpointError, load_checkpoint, pretrained_path
-from ..core import Extractor, Renderer
 from ..nn.quantizers import FSQ, VectorQuantizer
 from .networks import Decoder, Encoder
 
@@ -191,58 +189,3 @@ class FSQVAE(nn.Module):
         y_hat = self.decoder(z_q)
         loss = F.mse_loss(y_hat, y)
         return y_hat, loss, {"mse": loss.item(), **stats}
-
-
-# ---------------------------------------------------------------------------------------
-# Trained models as extractors: extract = encoder, renderer = decoder
-# ---------------------------------------------------------------------------------------
-
-class DecoderRenderer(Renderer):
-    def __init__(self, model):
-        self.model = model
-
-    @torch.no_grad()
-    def render(self, y_prime, *, generator=None):
-        p = next(self.model.parameters())
-        return self.model.decode(y_prime.to(p.device)).clamp(0, 1)
-
-
-class AutoencoderExtractor(Extractor):
-    kind = "implicit"
-
-    def __init__(self, name: str, model: nn.Module, info: dict | None = None):
-        self.name, self.model, self.info = name, model.eval(), info or {}
-        self.discrete = hasattr(model, "num_codes")
-        self.layout = "codes" if self.discrete else "channels"
-        self.renderer = DecoderRenderer(self.model)
-
-    def to(self, device):
-        self.model.to(device)
-        return self
-
-    @torch.no_grad()
-    def extract(self, y):
-        p = next(self.model.parameters())
-        return self.model.encode(y.to(p.device, p.dtype))
-
-    def bits_per_value(self):
-        import math
-        return math.log2(self.model.num_codes) if self.discrete else 32.0
-
-    def notes(self):
-        kind = {"AE": "deterministic autoencoder latent", "VAE": "VAE posterior mean (KL-regularised latent)",
-                "VQVAE": f"VQ-VAE code indices, K={getattr(self.model, 'num_codes', '')}",
-                "FSQVAE": f"FSQ code indices, levels={getattr(self.model.cfg, 'levels', '')}"}
-        return kind.get(type(self.model).__name__, "")
-
-
-def load_autoencoder(name: str, model_class: type, model: nn.Module | None = None, path=None, device="cpu"):
-    if model is not None:
-        return AutoencoderExtractor(name, model)
-    path = path or pretrained_path(name)
-    try:
-        m, info = load_checkpoint(path, model_class, device=device)
-    except CheckpointError as e:
-        raise CheckpointError(f"{e}; (re)create it with: regen-lite train {name}") from e
-    return AutoencoderExtractor(name, m, info)
-

@@ -1,7 +1,8 @@
-"""Explicit image representations: identity, downsampling, DCT low-pass.
+"""Image representations Y -> Y', each carrying its renderer Y' -> Y.
 
-Each is a fixed rule Y -> Y' with an algorithmic renderer Y' -> Y. They are the baselines
-the learned (implicit) representations in autoencoders.py must beat.
+Explicit: identity, downsampling, DCT low-pass: fixed rules with algorithmic renderers, the baselines
+the learned ones must beat. Implicit: a trained autoencoder of autoencoders.py (AE, VAE, VQ-VAE, FSQ),
+whose encoder extracts and whose decoder renders.
 """
 
 from __future__ import annotations
@@ -9,10 +10,21 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
-from ..core import Extractor, Renderer
-from .autoencoders import AE, FSQVAE, VAE, VQVAE, load_autoencoder
+from ..checkpoints import CheckpointError, load_checkpoint, pretrained_path
+from ..core import Renderer, TensorExtractor
+from .autoencoders import AE, FSQVAE, VAE, VQVAE
+
+
+class ImageExtractor(TensorExtractor):
+    """An image Y -> Y': one Y is a 28x28 8-bit grey image, so describe() counts against 28*28*8 bits."""
+
+    modality = "image"
+    input_shape = (1, 28, 28)
+    input_bits_per_value = 8
+
 
 # ---------------------------------------------------------------- identity (direct generation)
 
@@ -21,7 +33,7 @@ class IdentityRenderer(Renderer):
         return y_prime.clamp(0, 1)   # a no-op on real images; keeps generated pixels in the image range
 
 
-class Identity(Extractor):
+class Identity(ImageExtractor):
     """Y' = Y. A Regenerator with this extractor is plain direct generation X -> Y."""
 
     name, kind, discrete, layout = "identity", "explicit", False, "image"
@@ -50,7 +62,7 @@ class BicubicRenderer(Renderer):
         return F.interpolate(y_prime, size=(self.size, self.size), mode="bicubic", align_corners=False).clamp(0, 1)
 
 
-class Downsample(Extractor):
+class Downsample(ImageExtractor):
     """Y' = the image averaged over factor x factor blocks (area downsampling)."""
 
     kind, discrete, layout = "explicit", False, "image"
@@ -96,7 +108,7 @@ class InverseDCTRenderer(Renderer):
         return (D.T @ coeffs @ D).clamp(0, 1)  # 2-D inverse DCT: x = D^T X D
 
 
-class DCTLowpass(Extractor):
+class DCTLowpass(ImageExtractor):
     """Y' = the k x k lowest-frequency coefficients of the 2-D DCT of Y."""
 
     kind, discrete, layout = "explicit", False, "frequencies"
@@ -116,6 +128,59 @@ class DCTLowpass(Extractor):
 
     def notes(self):
         return f"lowest {self.k}x{self.k} DCT-II frequencies; rendered back by the inverse DCT"
+
+
+# ---------------------------------------------------------------- trained models: extract = encoder, renderer = decoder
+
+class DecoderRenderer(Renderer):
+    def __init__(self, model):
+        self.model = model
+
+    @torch.no_grad()
+    def render(self, y_prime, *, generator=None):
+        p = next(self.model.parameters())
+        return self.model.decode(y_prime.to(p.device)).clamp(0, 1)
+
+
+class AutoencoderExtractor(ImageExtractor):
+    """Y' = a trained autoencoder's encoding of Y (a latent or a code map); the renderer is its decoder."""
+
+    kind = "implicit"
+
+    def __init__(self, name: str, model: nn.Module, info: dict | None = None):
+        self.name, self.model, self.info = name, model.eval(), info or {}
+        self.discrete = hasattr(model, "num_codes")
+        self.layout = "codes" if self.discrete else "channels"
+        self.renderer = DecoderRenderer(self.model)
+
+    def to(self, device):
+        self.model.to(device)
+        return self
+
+    @torch.no_grad()
+    def extract(self, y):
+        p = next(self.model.parameters())
+        return self.model.encode(y.to(p.device, p.dtype))
+
+    def bits_per_value(self):
+        return math.log2(self.model.num_codes) if self.discrete else 32.0
+
+    def notes(self):
+        kind = {"AE": "deterministic autoencoder latent", "VAE": "VAE posterior mean (KL-regularised latent)",
+                "VQVAE": f"VQ-VAE code indices, K={getattr(self.model, 'num_codes', '')}",
+                "FSQVAE": f"FSQ code indices, levels={getattr(self.model.cfg, 'levels', '')}"}
+        return kind.get(type(self.model).__name__, "")
+
+
+def load_autoencoder(name: str, model_class: type, model: nn.Module | None = None, path=None, device="cpu"):
+    if model is not None:
+        return AutoencoderExtractor(name, model)
+    path = path or pretrained_path(name)
+    try:
+        m, info = load_checkpoint(path, model_class, device=device)
+    except CheckpointError as e:
+        raise CheckpointError(f"{e}; (re)create it with: regen-lite train {name}") from e
+    return AutoencoderExtractor(name, m, info)
 
 
 # the image extractors by name (read by regen_lite.registry): name -> (factory(**kw) -> Extractor, summary);

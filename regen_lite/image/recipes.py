@@ -21,13 +21,12 @@ from .autoencoders import (
     VAE,
     VQVAE,
     AEConfig,
-    AutoencoderExtractor,
     FSQVAEConfig,
     VAEConfig,
     VQVAEConfig,
 )
 from .data import data_hash, load_fashion_mnist, to_float
-from .extractors import EXTRACTORS
+from .extractors import EXTRACTORS, AutoencoderExtractor
 from .networks import Classifier, ClassifierConfig
 from .pipelines import PIPELINE_OF_PRIOR, PIPELINES, build_pipeline
 from .priors import CodePrior, CodePriorConfig, DiffusionPrior, DiffusionPriorConfig

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..core import Extractor, Renderer
+from ..core import Extractor, Renderer, Sizes
 from .song import STEPS_PER_BAR, STEPS_PER_BEAT, VOCAB, Song, melody_from_notes
 from .template import NUM_CHORDS, RHYTHM_HOLD, RHYTHM_ONSET, Template, extract_template
 
@@ -48,8 +48,6 @@ class ChordTemplateExtractor(Extractor):
     """Y' = chord per beat + rhythm + cadences (see the module docstring)."""
 
     name, modality, kind, discrete, layout = "chord_template", "music", "explicit", True, "template"
-    input_shape = (STEPS_PER_BAR,)                 # one 4/4 bar of melody
-    input_bits_per_value = math.log2(VOCAB)
 
     def __init__(self, renderer: str = "learned", source: str = "auto", device="cpu"):
         self.source = source
@@ -78,18 +76,12 @@ class ChordTemplateExtractor(Extractor):
             return [self.renderer.render(t, generator=generator) for t in y_prime]
         return self.renderer.render(y_prime, generator=generator)
 
-    def code_shape(self):
-        return (STEPS_PER_BAR // STEPS_PER_BEAT, STEPS_PER_BAR, STEPS_PER_BAR // STEPS_PER_BEAT)
-
-    def describe(self) -> dict:
+    def sizes(self) -> Sizes:
+        """One 4/4 bar: Y = 8 melody steps of log2(63) bits; Y' = 4 chords, 8 rhythm steps, 4 cadence flags."""
         beats = STEPS_PER_BAR // STEPS_PER_BEAT
         bits = beats * math.log2(NUM_CHORDS) + STEPS_PER_BAR * math.log2(3) + beats * 1.0
-        y_bits = STEPS_PER_BAR * self.input_bits_per_value
-        return {"name": self.name, "modality": self.modality, "kind": self.kind, "discrete": self.discrete,
-                "layout": self.layout, "shape": {"chords": beats, "rhythm": STEPS_PER_BAR, "cadence": beats},
-                "numel": 2 * beats + STEPS_PER_BAR, "dim_ratio": STEPS_PER_BAR / (2 * beats + STEPS_PER_BAR),
-                "bits": bits, "compression": y_bits / bits, "per": "one 4/4 bar",
-                "notes": self.notes()}
+        return Sizes({"chords": beats, "rhythm": STEPS_PER_BAR, "cadence": beats}, 2 * beats + STEPS_PER_BAR, bits,
+                     STEPS_PER_BAR, STEPS_PER_BAR * math.log2(VOCAB), extra={"per": "one 4/4 bar"})
 
     def notes(self):
         src = {"auto": "all voices when present, else the melody", "texture": "all voices", "melody": "the melody alone"}
@@ -106,8 +98,6 @@ class MelodyIdentity(Extractor):
     """Y' = Y: with a melody prior (the unconditional MelodyNet) this is direct generation X -> Y."""
 
     name, modality, kind, discrete, layout = "melody_identity", "music", "explicit", True, "piano_roll"
-    input_shape = (STEPS_PER_BAR,)
-    input_bits_per_value = math.log2(VOCAB)
 
     def __init__(self):
         self.renderer = MelodyIdentityRenderer()
@@ -115,11 +105,10 @@ class MelodyIdentity(Extractor):
     def extract(self, y):
         return y
 
-    def code_shape(self):
-        return (STEPS_PER_BAR,)
-
-    def bits_per_value(self):
-        return math.log2(VOCAB)
+    def sizes(self) -> Sizes:
+        """One 4/4 bar: Y' = Y = 8 melody steps of log2(63) bits."""
+        bits = STEPS_PER_BAR * math.log2(VOCAB)
+        return Sizes([STEPS_PER_BAR], STEPS_PER_BAR, bits, STEPS_PER_BAR, bits)
 
     def notes(self):
         return "Y' = Y: the melody itself (direct generation)"

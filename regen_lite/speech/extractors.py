@@ -14,7 +14,7 @@ and each is rendered back by undoing what it can and guessing the rest (Griffin 
                      Griffin-Lim(learned mel -> |X| network)             learned  (renderer="learned")
     mfcc             Griffin-Lim(sqrt(max(pinv(M) db_to_power(IDCT(zero-padded mfcc)), 0)))
 
-How the image-shaped Extractor interface applies to variable-length audio:
+How the Extractor interface applies to variable-length audio (a TensorExtractor, core.py):
   - extract/render take and return torch tensors with any leading batch dims; one clip is (T,) -> (F, N).
     Clips of different lengths are processed one at a time (or padded by the caller).
   - input_shape = (16000,) is *one second* of audio, so describe() (shape, numel, bits, compression)
@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..core import Extractor
+from ..core import TensorExtractor
 from .features import (
     SpectrogramConfig,
     _np,
@@ -41,7 +41,7 @@ from .renderers import GriffinLimRenderer, MelInverseRenderer, MFCCInverseRender
 
 # ---------------------------------------------------------------- extractors
 
-class SpectrogramExtractor(Extractor):
+class SpectrogramExtractor(TensorExtractor):
     """Shared by the three speech extractors: numpy/librosa inside, torch tensors at the interface."""
 
     modality, kind, discrete, layout = "speech", "explicit", False, "spectrogram"

@@ -16,7 +16,7 @@ How the Extractor interface fits variable-length symbol sequences
   a batch of Y' is a list of phoneme lists [["R", "AY", "T"], ["K", "AE", "T"]]. Padded id tensors
   exist only inside the seq2seq model, whose padding length depends on the batch and means nothing
   to a reader. Regenerator(...).reconstruct(words) works unchanged (it only calls extract/render).
-* describe() cannot extract a blank tensor to find "the" shape, so it is overridden: `shape` is
+* sizes() cannot extract a blank tensor to find "the" shape, so it counts: `shape` is
   ["L'"] (one symbol per phoneme), and sizes are *means over the held-out words*: `numel` is the
   mean number of phonemes per word, `dim_ratio` letters per phoneme.
 * Bits: a sequence needs to say where it ends, so each symbol costs log2(K + 1) bits (K symbols plus
@@ -34,7 +34,7 @@ from functools import lru_cache
 from typing import Sequence
 
 from ..checkpoints import load_checkpoint, weights_dir
-from ..core import Extractor, Renderer
+from ..core import Extractor, Renderer, Sizes
 from .lexicon import ARPABET, LETTERS, TextError, inverse_lexicon, load_lexicon, parse_text, word_list
 from .seq2seq import Seq2Seq, nbest, sequence_log_prob, translate
 
@@ -123,8 +123,6 @@ class G2P(Extractor):
     """
 
     modality, kind, discrete, layout = "text", "explicit", True, "sequence"
-    input_shape = ("L",)                      # letters per word (variable)
-    input_bits_per_value = math.log2(len(LETTERS) + 1)
 
     def __init__(self, use_dictionary: bool = True, lexicon: str = "full", beam: int = 1,
                  path=None, model: Seq2Seq | None = None, p2g_path=None, p2g_model: Seq2Seq | None = None,
@@ -160,19 +158,11 @@ class G2P(Extractor):
         """Words -> phoneme lists, e.g. ["cat"] -> [["K", "AE", "T"]]."""
         return [r["phonemes"] for r in self.pronounce(y)]
 
-    def bits_per_value(self) -> float:
-        return math.log2(len(ARPABET) + 1)    # one of 39 phonemes, or the end of the word
-
-    def code_shape(self):
-        return ("L'",)
-
-    def describe(self) -> dict:
+    def sizes(self) -> Sizes:
+        """Means per held-out word; a symbol costs log2(K + 1) bits (K symbols or the end of the word)."""
         letters, phones = _heldout_sizes()
-        y_bits = (letters + 1) * self.input_bits_per_value
-        bits = (phones + 1) * self.bits_per_value()
-        return {"name": self.name, "modality": self.modality, "kind": self.kind, "discrete": self.discrete,
-                "layout": self.layout, "shape": ["L'"], "numel": phones, "dim_ratio": letters / phones,
-                "bits": bits, "compression": y_bits / bits, "mean_letters": letters, "notes": self.notes()}
+        return Sizes(["L'"], phones, (phones + 1) * math.log2(len(ARPABET) + 1),
+                     letters, (letters + 1) * math.log2(len(LETTERS) + 1), extra={"mean_letters": letters})
 
     def notes(self) -> str:
         how = ("CMU Pronouncing Dictionary lookup, a learned letters->phonemes model for unknown words; "

@@ -25,14 +25,14 @@ Everything trains in a few seconds on a laptop CPU with the kit's own fit loop (
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..core import Extractor, Regenerator, Renderer
+from ..core import Regenerator, Renderer, TensorExtractor
+from ..device import one_thread
 from ..train import TrainConfig, fit
 
 # ---------------------------------------------------------------------------------------
@@ -113,7 +113,7 @@ class CellCentreRenderer(Renderer):
         return self.grid.centres(y_prime)
 
 
-class GridExtractor(Extractor):
+class GridExtractor(TensorExtractor):
     """Y' = the index of the grid cell holding y, row-major: index = row * cells + col (row from y[1])."""
 
     name, modality, kind, discrete, layout = "toy_grid", "toy", "explicit", True, "codes"
@@ -150,7 +150,7 @@ class _Passthrough(Renderer):
         return y_prime
 
 
-class ToyIdentity(Extractor):
+class ToyIdentity(TensorExtractor):
     """Y' = Y: with this extractor a Regenerator is direct generation X -> Y."""
 
     name, modality, kind, discrete, layout = "toy_identity", "toy", "explicit", False, "channels"
@@ -249,18 +249,6 @@ class CellRenderer(nn.Module, Renderer):
 # ---------------------------------------------------------------------------------------
 # Training all of it
 # ---------------------------------------------------------------------------------------
-
-@contextmanager
-def one_thread():
-    """Run tiny models on one CPU thread: their matrices are too small to share, and handing each op
-    to a second thread costs more than it saves (several times more on a busy machine)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(n)
-
 
 def toy_train_config(steps: int = 600, **kw) -> TrainConfig:
     """The fit settings of every toy model: CPU, no EMA, no progress bar unless asked."""
