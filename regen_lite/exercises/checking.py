@@ -12,11 +12,17 @@ not printed: a notebook shows it because it is the cell's last value, and tests 
             check.expect(torch.equal(out, torch.tensor([2.0, 4.0])), "doubles every entry",
                          hint="return 2 * x")
         return check.result()
+
+`close(answer, reference)` is the shared numeric test: same shape and np.allclose, for a student's
+torch tensor or NumPy array (anything else is simply not close).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+import numpy as np
+import torch
 
 
 @dataclass
@@ -79,3 +85,26 @@ class Check:
 
     def result(self) -> CheckResult:
         return self._result
+
+
+def _numpy(x):
+    """A tensor or array as a float64 (or complex128) NumPy array; anything else becomes None."""
+    if torch.is_tensor(x):
+        x = x.detach().cpu()
+        x = x.to(torch.complex128 if x.is_complex() else torch.float64).numpy()
+    if not isinstance(x, np.ndarray):
+        return None
+    try:
+        return x.astype(np.complex128 if np.iscomplexobj(x) else np.float64)
+    except (TypeError, ValueError):   # e.g. an array of strings
+        return None
+
+
+def close(a, b, *, atol: float = 1e-5, rtol: float = 1e-5) -> bool:
+    """Is the student's answer `a` the reference `b`? Same shape, and np.allclose(a, b, rtol, atol).
+
+    a and b may each be a torch tensor or a NumPy array; an answer of any other type is never close."""
+    a, b = _numpy(a), _numpy(b)
+    if a is None or b is None or a.shape != b.shape:
+        return False
+    return bool(np.allclose(a, b, rtol=rtol, atol=atol))

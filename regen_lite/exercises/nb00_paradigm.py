@@ -9,15 +9,11 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from regen_lite.exercises.checking import Check, CheckResult
+from regen_lite.exercises.checking import Check, CheckResult, close
 
 from ..toy.pinwheel import GridConfig, GridExtractor, ToyConfig, conditional_mean, mode_points, mode_weights
 
 __all__ = ["check_mse_optimum", "check_extract_cell", "check_sample_cells"]
-
-
-def _close(a, b, tol=1e-5) -> bool:
-    return torch.is_tensor(a) and a.shape == b.shape and torch.allclose(a.float(), b.float(), atol=tol)
 
 
 def check_mse_optimum(fn) -> CheckResult:
@@ -34,19 +30,19 @@ def check_mse_optimum(fn) -> CheckResult:
                             "average over the M axis (dim=1), not over the N conditions"):
             return check.result()
         unweighted = points.mean(1)
-        check.expect(_close(out, ref), "equals the probability-weighted average Σ_m w_m p_m",
+        check.expect(close(out, ref), "equals the probability-weighted average Σ_m w_m p_m",
                      "you took the plain mean of the arms: weight each arm by its probability w_m"
-                     if _close(out, unweighted) else "return (weights[None, :, None] * points).sum(1)")
+                     if close(out, unweighted) else "return (weights[None, :, None] * points).sum(1)")
         one_hot = check.call(fn, points.clone(), torch.tensor([0.0, 1.0, 0.0]))
-        check.expect(_close(one_hot, points[:, 1]), "with one certain arm it is that arm's point",
+        check.expect(close(one_hot, points[:, 1]), "with one certain arm it is that arm's point",
                      "when w = (0, 1, 0) the optimum is p_1 itself")
         cfg = ToyConfig(num_modes=3, skew=0.5)
         x = torch.linspace(0, 1, 7)[:, None]
         toy = check.call(fn, mode_points(x, cfg), mode_weights(cfg))
-        check.expect(_close(toy, conditional_mean(x, cfg)), "matches regen_lite.toy.pinwheel.conditional_mean on the toy",
+        check.expect(close(toy, conditional_mean(x, cfg)), "matches regen_lite.toy.pinwheel.conditional_mean on the toy",
                      "compare with conditional_mean(x, cfg) for the notebook's pinwheel")
         sym = check.call(fn, mode_points(x, ToyConfig(num_modes=4, skew=0.0)), torch.full((4,), 0.25))
-        check.expect(_close(sym, torch.zeros(7, 2)), "four equally likely, symmetric arms average to the origin",
+        check.expect(close(sym, torch.zeros(7, 2)), "four equally likely, symmetric arms average to the origin",
                      "the mean of points spread evenly round a circle is its centre")
     return check.result()
 

@@ -15,7 +15,7 @@ import scipy.fft
 import torch
 import torch.nn.functional as F
 
-from regen_lite.exercises.checking import Check, CheckResult
+from regen_lite.exercises.checking import Check, CheckResult, close
 
 from ..image.extractors import DCTLowpass, Downsample, dct_matrix
 
@@ -32,11 +32,6 @@ def _tensor(out):
 def _shape(out) -> str:
     t = _tensor(out)
     return str(tuple(t.shape)) if t is not None else type(out).__name__
-
-
-def _close(a, b, tol=1e-5) -> bool:
-    a = _tensor(a)
-    return a is not None and a.shape == b.shape and torch.allclose(a.double(), b.double(), atol=tol)
 
 
 def _images(*shape, seed=0) -> torch.Tensor:
@@ -56,12 +51,12 @@ def check_avg_pool(fn) -> CheckResult:
             if not check.expect(_tensor(out) is not None and _tensor(out).shape == ref.shape,
                                 f"{what}: returns {tuple(ref.shape)}", f"got {_shape(out)}"):
                 return check.result()
-            if _close(out, ref):
+            if close(out, ref):
                 check.expect(True, f"{what}: equals F.avg_pool2d")
-            elif _close(out, y[..., ::f, ::f]):
+            elif close(out, y[..., ::f, ::f]):
                 check.expect(False, f"{what}: equals F.avg_pool2d",
                              "you kept one pixel per block (subsampling); average all f*f pixels of the block")
-            elif _close(out, y.reshape(b, c, h // f, w // f, f, f).mean((-2, -1))):
+            elif close(out, y.reshape(b, c, h // f, w // f, f, f).mean((-2, -1))):
                 check.expect(False, f"{what}: equals F.avg_pool2d",
                              "your blocks mix pixels from different rows: reshape to (B, C, H/f, f, W/f, f) "
                              "and average over dims 3 and 5")
@@ -70,9 +65,9 @@ def check_avg_pool(fn) -> CheckResult:
                              "y.reshape(B, C, H // f, f, W // f, f).mean(dim=(3, 5))")
         y = _images(4, 1, 28, 28, seed=3)
         out = check.call(fn, y.clone(), 4)
-        check.expect(_close(out, Downsample(4).extract(y)), "matches the kit's downsample_x4 extractor",
+        check.expect(close(out, Downsample(4).extract(y)), "matches the kit's downsample_x4 extractor",
                      "Downsample(4).extract(y) is the reference")
-        check.expect(_close(_tensor(out).mean((1, 2, 3)), y.mean((1, 2, 3))),
+        check.expect(close(_tensor(out).mean((1, 2, 3)), y.mean((1, 2, 3))),
                      "keeps each image's mean brightness", "an average of averages over equal blocks is the average")
     return check.result()
 
@@ -89,16 +84,16 @@ def check_dct_matrix(fn) -> CheckResult:
                                 f"n = {n}: returns an ({n}, {n}) matrix", f"got {_shape(out)}"):
                 return check.result()
             D = _tensor(out).double()
-            if _close(D, scipy_ref):
+            if close(D, scipy_ref):
                 check.expect(True, f"n = {n}: equals scipy.fft.dct(np.eye(n), norm='ortho', axis=0)")
                 continue
             unscaled = ref.clone()
             unscaled[0] *= math.sqrt(2.0)
-            if _close(D, ref.T):
+            if close(D, ref.T):
                 hint = "your matrix is transposed: row k must hold frequency k, D[k, i] = s_k cos(pi (2i + 1) k / 2n)"
-            elif _close(D, unscaled):
+            elif close(D, unscaled):
                 hint = "row 0 (the constant) needs the scale sqrt(1/n), the other rows sqrt(2/n)"
-            elif _close(D / D[1, 0], ref / ref[1, 0]):
+            elif close(D / D[1, 0], ref / ref[1, 0]):
                 hint = "the shape of each row is right but the scale is not: s_0 = sqrt(1/n), s_k = sqrt(2/n)"
             else:
                 hint = "D[k, i] = s_k cos(pi (2i + 1) k / (2n)), s_0 = sqrt(1/n), s_k = sqrt(2/n) for k > 0"
@@ -107,7 +102,7 @@ def check_dct_matrix(fn) -> CheckResult:
         check.expect(torch.allclose(D @ D.T, torch.eye(28, dtype=torch.float64), atol=1e-5),
                      "is orthonormal: D D^T = I, so the inverse DCT is D^T",
                      "with the right scales every row has length 1 and the rows are orthogonal")
-        check.expect(_close(D, dct_matrix(28)), "matches regen_lite.image.extractors.dct_matrix(28)")
+        check.expect(close(D, dct_matrix(28)), "matches regen_lite.image.extractors.dct_matrix(28)")
     return check.result()
 
 
@@ -131,27 +126,27 @@ def check_dct_lowpass(fn) -> CheckResult:
                                 f"got {_shape(out)}; put the k x k coefficients back into a zero (H, W) array "
                                 "before the inverse DCT"):
                 return check.result()
-            if _close(out, ref):
+            if close(out, ref):
                 check.expect(True, f"k = {k}: equals scipy.fft.idctn(mask * dctn(y, norm='ortho'))")
                 continue
-            if _close(out, ref.clamp(0, 1)):
+            if close(out, ref.clamp(0, 1)):
                 hint = "do not clamp here: the check compares the raw inverse DCT (the kit's renderer clamps later)"
-            elif _close(out, ref.transpose(-1, -2)):
+            elif close(out, ref.transpose(-1, -2)):
                 hint = "rows and columns are swapped: the DCT is X = D y D^T and its inverse y = D^T X D"
-            elif _close(out, y - ref):
+            elif close(out, y - ref):
                 hint = "you kept the high frequencies: keep coeffs[..., :k, :k] and zero the rest"
             else:
                 hint = "coeffs = D @ y @ D.T; zero all but coeffs[..., :k, :k]; return D.T @ coeffs @ D"
             check.expect(False, f"k = {k}: equals scipy.fft.idctn(mask * dctn(y, norm='ortho'))", hint)
         out = _tensor(check.call(fn, y.clone(), 28))
-        check.expect(_close(out, y), "k = 28 keeps every frequency and gives y back", "nothing is dropped when k = H")
+        check.expect(close(out, y), "k = 28 keeps every frequency and gives y back", "nothing is dropped when k = H")
         out = _tensor(check.call(fn, y.clone(), 1))
-        check.expect(_close(out, y.mean((2, 3), keepdim=True).expand_as(y)),
+        check.expect(close(out, y.mean((2, 3), keepdim=True).expand_as(y)),
                      "k = 1 keeps only the constant: every pixel becomes the image's mean",
                      "the (0, 0) coefficient alone is the average brightness")
         lib = DCTLowpass(7)
         out = _tensor(check.call(fn, y.clone(), 7))
-        check.expect(_close(out.clamp(0, 1), lib.render(lib.extract(y))),
+        check.expect(close(out.clamp(0, 1), lib.render(lib.extract(y))),
                      "clamped to [0, 1], matches the kit's dct_lowpass extractor + renderer")
     return check.result()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import torch
 
-from regen_lite.exercises.checking import Check, CheckResult
+from regen_lite.exercises.checking import Check, CheckResult, close
 
 from ..nn.diffusion import DiffusionConfig, GaussianDiffusion, ddim_step, ddim_timesteps, guided
 
@@ -27,10 +27,6 @@ def _shape(x) -> str:
 
 def _is(x, shape) -> bool:
     return torch.is_tensor(x) and tuple(x.shape) == tuple(shape) and x.is_floating_point()
-
-
-def _close(a, b, atol=1e-5) -> bool:
-    return torch.is_tensor(a) and a.shape == b.shape and torch.allclose(a.float(), b.float(), atol=atol)
 
 
 def check_q_sample(fn) -> CheckResult:
@@ -49,11 +45,11 @@ def check_q_sample(fn) -> CheckResult:
             ref = d.q_sample(x0, t, noise)
             abar = d.alphas_cumprod[t].view(-1, 1, 1, 1)
             hint = "x_t = sqrt(abar_t) * x0 + sqrt(1 - abar_t) * noise, with abar_t = alphas_cumprod[t]"
-            if _close(out, abar * x0 + (1 - abar) * noise):
+            if close(out, abar * x0 + (1 - abar) * noise):
                 hint = "you used abar_t and 1 - abar_t as the weights: take their square roots (the variances add up to 1)"
-            check.expect(_close(out, ref), f"matches GaussianDiffusion.q_sample ({name} schedule)", hint)
+            check.expect(close(out, ref), f"matches GaussianDiffusion.q_sample ({name} schedule)", hint)
         d = _SCHEDULES["cosine"]
-        check.expect(_close(out[0], x0[0], atol=0.05) if torch.is_tensor(out) else False,
+        check.expect(close(out[0], x0[0], atol=0.05) if torch.is_tensor(out) else False,
                      "at t = 0, x_t is almost x0", "sqrt(abar_0) is close to 1 and sqrt(1 - abar_0) close to 0")
         # any shape: a batch of 2-D points (B, 2)
         p0, pn = torch.randn(3, 2, generator=g), torch.randn(3, 2, generator=g)
@@ -61,8 +57,8 @@ def check_q_sample(fn) -> CheckResult:
         out2 = check.call(fn, p0, t2, pn, d.alphas_cumprod)
         hint = ("reshape abar_t to (B, 1, ..., 1) with as many ones as x0 has dimensions after the first: "
                 "abar.view(-1, *[1] * (x0.ndim - 1))") if not _is(out2, p0.shape) else "right shape, wrong values (see above)"
-        check.expect(_close(out2, d.q_sample(p0, t2, pn)), "works for any data shape, e.g. 2-D points (B, 2)", hint)
-        check.expect(_close(out2[0], pn[0], atol=0.05) if torch.is_tensor(out2) else False,
+        check.expect(close(out2, d.q_sample(p0, t2, pn)), "works for any data shape, e.g. 2-D points (B, 2)", hint)
+        check.expect(close(out2[0], pn[0], atol=0.05) if torch.is_tensor(out2) else False,
                      "at t = T - 1, x_t is almost pure noise", "sqrt(abar_{T-1}) is close to 0")
     return check.result()
 
@@ -130,17 +126,17 @@ def check_ddim_step(fn) -> CheckResult:
                                            f"got {_shape(out)}; abar_t and abar_prev are 0-dim tensors"):
                 return check.result()
             x0 = (x_t - (1 - abar[t]).sqrt() * eps) / abar[t].sqrt()
-            ok = ok and _close(out, ddim_step(x_t, eps, x0, abar[t], abar_prev, eta=0.0), atol=1e-4)
+            ok = ok and close(out, ddim_step(x_t, eps, x0, abar[t], abar_prev, eta=0.0), atol=1e-4)
         check.expect(ok, "matches regen_lite.nn.diffusion.ddim_step (eta = 0) at every step of a 10-step schedule",
                      "first x0 = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t), "
                      "then x_prev = sqrt(abar_prev) x0 + sqrt(1 - abar_prev) eps")
         x_t, eps = torch.randn(2, 3, generator=g), torch.randn(2, 3, generator=g)
         a = abar[400]
         same = check.call(fn, x_t, eps, a, a)
-        check.expect(_close(same, x_t), "a step to the same noise level leaves x_t unchanged",
+        check.expect(close(same, x_t), "a step to the same noise level leaves x_t unchanged",
                      "with abar_prev = abar_t your update must give back x_t")
         last = check.call(fn, x_t, eps, a, torch.tensor(1.0))
-        check.expect(_close(last, (x_t - (1 - a).sqrt() * eps) / a.sqrt(), atol=1e-4),
+        check.expect(close(last, (x_t - (1 - a).sqrt() * eps) / a.sqrt(), atol=1e-4),
                      "the last step (abar_prev = 1) returns the predicted x0",
                      "with abar_prev = 1 the noise term vanishes: x_prev = x0")
     return check.result()
@@ -160,15 +156,15 @@ def check_cfg(fn) -> CheckResult:
         cond, null = torch.tensor([1, 2, 3]), torch.full((3,), 10)
         e_c, e_u = _cond_model(x, t, cond), _cond_model(x, t, null)
         zero = check.call(fn, e_c, e_u, 0.0)
-        check.expect(_close(zero, e_c), "w = 0 gives the plain conditional prediction",
+        check.expect(close(zero, e_c), "w = 0 gives the plain conditional prediction",
                      "in this kit (Ho & Salimans 2022) w = 0 means no guidance. diffusers' guidance_scale s "
                      "is the other convention, eps_u + s (eps_c - eps_u), with s = 1 + w")
         ok = True
         for w in (1.0, 3.0, 0.5):
             out = check.call(fn, e_c, e_u, w)
-            ok = ok and _close(out, guided(_cond_model, cond, null, w)(x, t))
+            ok = ok and close(out, guided(_cond_model, cond, null, w)(x, t))
         check.expect(ok, "matches regen_lite.nn.diffusion.guided for w = 1, 3 and 0.5",
                      "eps = eps_cond + w * (eps_cond - eps_uncond): move *away* from the unconditional prediction")
         minus = check.call(fn, e_c, e_u, -1.0)
-        check.expect(_close(minus, e_u), "w = -1 gives the unconditional prediction", "check the sign of the difference")
+        check.expect(close(minus, e_u), "w = -1 gives the unconditional prediction", "check the sign of the difference")
     return check.result()

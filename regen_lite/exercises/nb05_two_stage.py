@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from regen_lite.exercises.checking import Check, CheckResult
+from regen_lite.exercises.checking import Check, CheckResult, close
 
 from ..image.priors import CodePrior, CodePriorConfig
 from ..nn.autoregressive import sample_codes
@@ -23,10 +23,6 @@ __all__ = ["check_causal_attention", "check_sample_next", "check_sample_codes"]
 
 def _shape(x) -> str:
     return f"shape {tuple(x.shape)}" if torch.is_tensor(x) else f"a {type(x).__name__}"
-
-
-def _close(a, b, atol=1e-5) -> bool:
-    return torch.is_tensor(a) and a.shape == b.shape and torch.allclose(a.float(), b.float(), atol=atol)
 
 
 def check_causal_attention(fn) -> CheckResult:
@@ -41,21 +37,21 @@ def check_causal_attention(fn) -> CheckResult:
             return check.result()
         ref = F.scaled_dot_product_attention(q, k, v, is_causal=True)
         hint = "scores = q @ k.transpose(-2, -1) / sqrt(d); fill the future (column j > row i) with -inf; softmax over the last dim"
-        if _close(out, F.scaled_dot_product_attention(q, k, v)):
+        if close(out, F.scaled_dot_product_attention(q, k, v)):
             hint = "this is attention without the mask: every position also sees the future"
-        elif _close(out, F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=1.0)):
+        elif close(out, F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=1.0)):
             hint = "divide the scores by sqrt(d), d = q.shape[-1]"
-        elif _close(out, F.scaled_dot_product_attention(q, k, v, attn_mask=~torch.ones(6, 6, dtype=torch.bool).tril())):
+        elif close(out, F.scaled_dot_product_attention(q, k, v, attn_mask=~torch.ones(6, 6, dtype=torch.bool).tril())):
             hint = "the mask is the wrong way round: position i may see positions 0..i, not i..L-1"
-        check.expect(_close(out, ref), "matches F.scaled_dot_product_attention(q, k, v, is_causal=True)", hint)
-        check.expect(_close(out[:, :, 0], v[:, :, 0]), "the first position sees only itself (its output is v_0)",
+        check.expect(close(out, ref), "matches F.scaled_dot_product_attention(q, k, v, is_causal=True)", hint)
+        check.expect(close(out[:, :, 0], v[:, :, 0]), "the first position sees only itself (its output is v_0)",
                      "row 0 of the mask must allow column 0 only")
         # change the last three positions: the first three outputs must not move
         k2, v2 = k.clone(), v.clone()
         k2[:, :, 3:] += 5.0
         v2[:, :, 3:] -= 5.0
         out2 = check.call(fn, q, k2, v2)
-        check.expect(_close(out2[:, :, :3], out[:, :, :3]), "no position sees the future (changing later k, v leaves "
+        check.expect(close(out2[:, :, :3], out[:, :, :3]), "no position sees the future (changing later k, v leaves "
                      "earlier outputs unchanged)", "mask every score where the key comes after the query")
     return check.result()
 

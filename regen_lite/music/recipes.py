@@ -7,8 +7,7 @@
 Each trains on the training chorales (data_samples/music/chorales.npz), measures itself on the test
 chorales (tunes never seen in training) and records the numbers in its JSON, which
 tests/test_music.py re-measures. All of them fit and measure on one torch thread (device.one_thread):
-the models are small, and on a busy machine the threads' synchronisation costs far more than it saves
-(measured under load: 1.9 s per training step with one thread, 13 s with two).
+the models are small, and on a busy machine the threads' synchronisation costs far more than it saves.
 """
 
 from __future__ import annotations

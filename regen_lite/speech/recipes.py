@@ -78,8 +78,7 @@ def evaluate(recipe: Recipe, model: MelToLinear, source: str, extractor=None) ->
 
 
 # log-mel -> linear magnitude, self-supervised on the espeak-ng clips; one thread: this net is small, and on
-# a shared CPU two OpenMP threads that wait for each other were 20x slower per step than one (measured:
-# 6.9 s vs 0.33 s at load average 13 on 2 cores)
+# a shared CPU two OpenMP threads that wait for each other are slower per step than one
 RECIPES = {r.name: r for r in [
     Recipe("mel_renderer", MelToLinear, lambda: MelToLinear(MelToLinearConfig()), MEL_RENDERER_TRAIN, clips_data,
            evaluate, "renderer", "log_mel", threads=1,
