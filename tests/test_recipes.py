@@ -3,6 +3,7 @@ and `regen-lite train --help` lists every recipe."""
 
 import json
 from dataclasses import replace
+from functools import partial
 
 import pytest
 
@@ -22,7 +23,8 @@ TINY = {"Classifier": dict(ch=8), "AE": dict(ch=8), "VAE": dict(ch=8), "VQVAE": 
 
 
 def tiny(name: str):
-    """The recipe `name` with a tiny model; the text models are measured on the small subset only."""
+    """The recipe `name` with a tiny model; the text models are measured on the small subset only, an image
+    prior on one sample per class."""
     from regen_lite.recipes import Recipe
 
     r: Recipe = get_recipe(name)
@@ -31,6 +33,9 @@ def tiny(name: str):
     if r.model.__name__ == "Seq2Seq":
         from regen_lite.text.recipes import evaluate_text_model
         r = replace(r, evaluate=lambda recipe, model, source, extractor: evaluate_text_model(model, small=True))
+    from regen_lite.image import recipes as image
+    if r.evaluate is image.evaluate and r.kind == "prior":
+        r = replace(r, evaluate=partial(image.evaluate, per_class=1))
     return r
 
 

@@ -68,13 +68,15 @@ def fashion_data(recipe: Recipe, model, source: str, extractor=None) -> tuple[tu
 
 # ---------------------------------------------------------------- Recipe.evaluate: metrics on the test set
 
-def evaluate(recipe: Recipe, model, source: str, extractor=None) -> dict:
+def evaluate(recipe: Recipe, model, source: str, extractor=None, per_class: int = PER_CLASS) -> dict:
     """The metrics recorded in the JSON: on the shipped 1k test sample ("sample_test"), and on the full
-    10k test set when trained on the full data; a prior also on its small fixed subset."""
+    10k test set when trained on the full data; a prior (per_class samples of each class) also on its
+    small fixed subset."""
     x, labels = load_fashion_mnist("test", "sample")
-    out = {"sample_test": measure(recipe, model, x, labels, extractor)}
+    out = {"sample_test": measure(recipe, model, x, labels, extractor, per_class=per_class)}
     if recipe.kind == "prior":
-        out["sample_test_small"] = measure(recipe, model, x, labels, extractor, per_class=SMALL_PER_CLASS)
+        out["sample_test_small"] = measure(recipe, model, x, labels, extractor,
+                                           per_class=min(per_class, SMALL_PER_CLASS))
     elif source == "full":
         out["full_test"] = measure(recipe, model, *load_fashion_mnist("test", "full"))
     return out
