@@ -33,9 +33,9 @@ from gradio_client import Client  # noqa: E402
 
 from regen_lite.image.pipelines import PIPELINES  # noqa: E402
 from regen_lite.registry import list_extractors  # noqa: E402
+from report import write_results  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results"
 TARGETS = {"inspect": 0.150, "compare all": 1.0, "generate 16": 2.0, "speech": 2.0, "text": 2.0, "music": 2.0}
 SPEECH_CLIP = "us_00"
 SENTENCES = {"known words": "The cat sat on the mat.", "made-up word": "Our grumbleberry smoothie tastes zorptastic."}
@@ -135,10 +135,9 @@ def main(argv=None):
         lines.append(f"| cold start | process start -> page answers | {cold * 1000:.0f} | | 15000 |")
     for action, what, s in rows:
         lines.append(f"| {action} | {what} | {s * 1000:.0f} | {s / base:.1f} | {TARGETS[action] * 1000:.0f} |")
-    text = "\n".join(lines + ["", "Regenerate: `python benchmarks/app_latency.py`", ""])
+    text = "\n".join(lines)
     print(text)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "app_latency.md").write_text(text)
+    write_results("app_latency", text)
 
 
 if __name__ == "__main__":

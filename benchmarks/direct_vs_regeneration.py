@@ -15,10 +15,8 @@ table gives accuracy per guidance weight. Results go to benchmarks/results/direc
 from __future__ import annotations
 
 import argparse
-import csv
 import statistics
 import time
-from pathlib import Path
 
 import torch
 from safetensors.torch import save_file
@@ -29,8 +27,8 @@ from regen_lite.image.data import find_fashion_mnist_dir, load_fashion_mnist, to
 from regen_lite.image.networks import Classifier
 from regen_lite.image.pipelines import PIPELINES, build_pipeline
 from regen_lite.image.recipes import RECIPES, extract_all
+from report import RESULTS, markdown_table, write_results
 
-RESULTS = Path(__file__).resolve().parent / "results"
 SAMPLES = RESULTS / ".samples"
 
 
@@ -128,22 +126,15 @@ def main(argv=None):
                 n, acc = len(g_labels), metrics.classifier_accuracy(clf, generate(pipe, g_labels, kw, seed=1), g_labels)
             guidance_rows.append({"pipeline": name, "guidance": w, "accuracy": f"{acc:.1%}", "samples": n})
     mismatch = mismatch_rows(clf, real, args.n) if "lowres" in args.pipelines else []
-    RESULTS.mkdir(parents=True, exist_ok=True)
     lines = [f"Class-conditional Fashion-MNIST, {args.n} samples per pipeline vs the {len(real)}-image {source} test set; "
              f"FD in the reference classifier's feature space; CPU, {torch.get_num_threads()} threads", ""]
     for table in (rows, guidance_rows, mismatch):
         if not table:
             continue
-        cols = list(table[0])
-        lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-        lines += ["| " + " | ".join(str(r[c]) for c in cols) + " |" for r in table] + [""]
+        lines += [markdown_table(table), ""]
     text = "\n".join(lines)
     print(text)
-    (RESULTS / "direct_vs_regeneration.md").write_text(text + "\nRegenerate: `python benchmarks/direct_vs_regeneration.py`\n")
-    with open(RESULTS / "direct_vs_regeneration.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    write_results("direct_vs_regeneration", text, rows)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ per size on 2 cores). Writes benchmarks/results/latent_size.{md,csv,png}.
 from __future__ import annotations
 
 import argparse
-import csv
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,16 +27,18 @@ import torch
 from regen_lite.checkpoints import CheckpointError, load_checkpoint, weights_dir
 from regen_lite.core import Regenerator
 from regen_lite.image import metrics
-from regen_lite.image.autoencoders import VAE, AutoencoderExtractor, VAEConfig
+from regen_lite.image.autoencoders import VAE, VAEConfig
 from regen_lite.image.data import find_fashion_mnist_dir, load_fashion_mnist, to_float
+from regen_lite.image.extractors import AutoencoderExtractor
 from regen_lite.image.networks import Classifier
 from regen_lite.image.pipelines import PIPELINES
 from regen_lite.image.priors import DiffusionPrior
 from regen_lite.recipes import run_recipe
 from regen_lite.image.recipes import AE_SIZE, RECIPES, extract_all
+from report import RESULTS, markdown_table, write_results
 
 HERE = Path(__file__).resolve().parent
-RESULTS, CACHE = HERE / "results", HERE / ".cache" / "latent_size"
+CACHE = HERE / ".cache" / "latent_size"
 COMMAND = "python benchmarks/latent_size.py"
 
 
@@ -124,21 +125,13 @@ def main(argv=None):
         print(rows[-1], flush=True)
     if not rows:
         return
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    cols = list(rows[0])
     text = "\n".join([
         f"VAE latent size vs the error of each stage; {args.n} generated samples per size (DDIM {kw['steps']} steps, "
         f"guidance {kw['guidance']}) vs the {len(real)}-image {source} test set; FD in the reference classifier's "
         "feature space. Every VAE and prior uses the shipped recipe; only C changes.", "",
-        "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols),
-        *("| " + " | ".join(str(r[k]) for k in cols) + " |" for r in rows), "",
-        "![latent size](latent_size.png)", "", f"Regenerate: `{COMMAND}`", ""])
+        markdown_table(rows), "", "![latent size](latent_size.png)"])
     print(text)
-    (RESULTS / "latent_size.md").write_text(text)
-    with open(RESULTS / "latent_size.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=cols)
-        w.writeheader()
-        w.writerows(rows)
+    write_results("latent_size", text, rows)
     plot(rows, RESULTS / "latent_size.png")
 
 

@@ -18,7 +18,6 @@ negative log-likelihood of the real test melodies (nats per eighth-note step), m
 
 from __future__ import annotations
 
-import csv
 import os
 import platform
 import sys
@@ -38,12 +37,13 @@ from regen_lite.music.recipes import teacher_forced  # noqa: E402
 from regen_lite.music.renderers import DirectMelodyPrior, TemplateRenderer, load_melody_net  # noqa: E402
 from regen_lite.music.song import KeyLength, load_chorales  # noqa: E402
 from regen_lite.music.template import extract_template  # noqa: E402
+from report import RESULTS, write_results  # noqa: E402
 
 SEEDS = (0, 1, 2)
 COLS = ["chord_tones", "chord_tones_strong", "rhythm_f1", "pc_hist_tv", "stepwise"]
 
 
-def main(out_dir: Path = ROOT / "benchmarks" / "results"):
+def main(out_dir: Path = RESULTS):
     torch.set_num_threads(1)   # small models: one thread is faster (regen_lite/device.py, one_thread)
     test = load_chorales("test")
     oracle = [extract_template(s) for s in test]
@@ -85,11 +85,6 @@ def main(out_dir: Path = ROOT / "benchmarks" / "results"):
         print(f"{name:42s} " + "  ".join(f"{c}={row[c]:.3f}" for c in COLS) + (f"  nll={row['nll']:.3f}" if tf else "")
               + f"  ({sec:.1f} s)", flush=True)
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with open(out_dir / "music_templates.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
     head = ("| path | chord tones | chord tones, beats 1+3 | rhythm F1 | pc-histogram TV (lower = more Bach-like) "
             "| stepwise | NLL nats/step | notes | s per run |\n|---|---|---|---|---|---|---|---|---|\n")
 
@@ -103,9 +98,9 @@ def main(out_dir: Path = ROOT / "benchmarks" / "results"):
              for r in rows]
     md = (f"Melodies for the {len(test)} held-out test chorales (tunes unseen in training), {len(SEEDS)} seeds "
           f"(std in brackets), torch {torch.__version__}, {torch.get_num_threads()} thread, {platform.machine()} CPU shared "
-          f"with other jobs (load average {os.getloadavg()[0]:.1f} at the end, so the seconds are upper bounds). "
-          "Regenerate with `python benchmarks/music_templates.py`.\n\n" + head + "\n".join(lines) + "\n")
-    (out_dir / "music_templates.md").write_text(md)
+          f"with other jobs (load average {os.getloadavg()[0]:.1f} at the end, so the seconds are upper bounds).\n\n"
+          + head + "\n".join(lines) + "\n")
+    write_results("music_templates", md, rows, out_dir=out_dir)
     print(md)
 
 

@@ -11,10 +11,8 @@ also given as a ratio to the DCT baseline measured in the same run, since shared
 from __future__ import annotations
 
 import argparse
-import csv
 import statistics
 import time
-from pathlib import Path
 
 import torch
 
@@ -23,8 +21,7 @@ from regen_lite.image.data import find_fashion_mnist_dir, load_fashion_mnist, to
 from regen_lite.image.metrics import reconstruction_metrics
 from regen_lite.image.recipes import REPRESENTATION_TARGETS as TARGETS
 from regen_lite.registry import get_extractor, list_extractors
-
-RESULTS = Path(__file__).resolve().parent / "results"
+from report import markdown_table, write_results
 
 
 def time_round_trip(e, y: torch.Tensor, repeats: int = 5) -> tuple[float, float]:
@@ -82,21 +79,14 @@ def main(argv=None):
     base = next((r["us/img (batch 500)"] for r in rows if r["Y'"] == "dct_lowpass"), None)
     for r in rows:
         r["time vs dct"] = round(r["us/img (batch 500)"] / base, 1) if base else ""
-    cols = list(rows[0])
     lines = [f"Image representations on the Fashion-MNIST {source} test set ({len(y)} images), "
              f"torch {torch.__version__}, {torch.get_num_threads()} threads, CPU. numbers = entries of Y' (Y has 784); "
              "bits count 32 per float and log2(K) per code; compression = 6272 bits of the 8-bit Y / bits of Y'; "
              "time = encode + decode; train s = training time recorded in the checkpoint.", "",
-             "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(str(r[c]) for c in cols) + " |" for r in rows]
+             markdown_table(rows)]
     table = "\n".join(lines)
     print(table)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "representations.md").write_text(table + "\n\nRegenerate: `python benchmarks/representations.py`\n")
-    with open(RESULTS / "representations.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=cols)
-        w.writeheader()
-        w.writerows(rows)
+    write_results("representations", table, rows)
     return rows
 
 

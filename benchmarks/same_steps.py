@@ -12,7 +12,6 @@ subset), or generates them if that has not been run.
 from __future__ import annotations
 
 import argparse
-import csv
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,9 +25,10 @@ from regen_lite.image.networks import Classifier
 from regen_lite.image.pipelines import PIPELINES, build_pipeline
 from regen_lite.recipes import run_recipe
 from regen_lite.image.recipes import PRIOR_STEPS, RECIPES
+from report import RESULTS, markdown_table, write_results
 
 HERE = Path(__file__).resolve().parent
-RESULTS, CACHE, SAMPLES = HERE / "results", HERE / ".cache" / "same_steps", HERE / "results" / ".samples"
+CACHE, SAMPLES = HERE / ".cache" / "same_steps", RESULTS / ".samples"
 COMMAND = "python benchmarks/same_steps.py"
 
 
@@ -81,19 +81,12 @@ def main(argv=None):
                      "accuracy": f"{metrics.classifier_accuracy(clf, fake, lab):.1%}",
                      "shipped steps (equal time)": shipped["steps"]})
         print(rows[-1], flush=True)
-    cols = list(rows[0])
     text = "\n".join([
         f"Every prior trained for {steps} optimizer steps (batch 128); {args.n} samples per pipeline vs the "
         f"{len(real)}-image {source} test set; FD in the reference classifier's feature space.", "",
-        "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols),
-        *("| " + " | ".join(str(r[k]) for k in cols) + " |" for r in rows), "", f"Regenerate: `{COMMAND}`", ""])
+        markdown_table(rows)])
     print(text)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "same_steps.md").write_text(text)
-    with open(RESULTS / "same_steps.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=cols)
-        w.writeheader()
-        w.writerows(rows)
+    write_results("same_steps", text, rows)
 
 
 if __name__ == "__main__":

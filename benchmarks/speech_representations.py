@@ -15,11 +15,9 @@ and to render one second of speech on this machine (median over clips, after a w
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import statistics
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -28,8 +26,8 @@ from regen_lite.checkpoints import CheckpointError
 from regen_lite.speech.data import SAMPLE_RATE, load_speech_clips
 from regen_lite.speech.metrics import pitch_metrics, speech_metrics
 from regen_lite.speech.pipelines import PIPELINES, build_pipeline
+from report import markdown_table, write_results
 
-RESULTS = Path(__file__).resolve().parent / "results"
 PCM_KBPS = SAMPLE_RATE * 16 / 1000     # Y itself: 256 kbit/s of 16-bit PCM
 
 
@@ -92,7 +90,6 @@ def main(argv=None):
     import librosa
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    cols = list(rows[0])
     lines = [f"Speech representations on the {len(clips)} {args.split} clips of data_samples/speech "
              f"({sum(len(c.wave) for c in clips) / SAMPLE_RATE:.1f} s; espeak-ng, 3 voices, 16 kHz), librosa "
              f"{librosa.__version__}, torch {torch.__version__} with {torch.get_num_threads()} thread(s), CPU ({os.cpu_count()} "
@@ -100,20 +97,13 @@ def main(argv=None):
              "(60-500 Hz, a 10-cent grid) on the original and the rendered wave: voicing error = frames voiced in "
              "exactly one of the two, F0 error = median over frames voiced in both, for clips with >= 10 such "
              "frames; sizes per second of speech, floats at 32 bits (Y itself is 256 kbit/s); times are the median "
-             "over clips per second of audio.", "",
-             "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(str(r[c]) for c in cols) + " |" for r in rows]
+             "over clips per second of audio.", "", markdown_table(rows)]
     table = "\n".join(lines)
     print(table)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "speech_representations.md").write_text(
-        table + "\n\nRegenerate: `python benchmarks/speech_representations.py"
-        + ("" if args.split == "test" else f" --split {args.split}")
-        + (f" --threads {args.threads}" if args.threads else "") + "`\n")
-    with open(RESULTS / "speech_representations.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=cols)
-        w.writeheader()
-        w.writerows(rows)
+    command = ("python benchmarks/speech_representations.py"
+               + ("" if args.split == "test" else f" --split {args.split}")
+               + (f" --threads {args.threads}" if args.threads else ""))
+    write_results("speech_representations", table, rows, command=command)
     return rows
 
 

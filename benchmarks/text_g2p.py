@@ -14,7 +14,6 @@ Prints and writes benchmarks/results/text_g2p.md and .csv:
 
 from __future__ import annotations
 
-import csv
 import os
 import sys
 import time
@@ -33,8 +32,8 @@ from regen_lite.text.seq2seq import (
     Seq2Seq,
     translate,  # noqa: E402
 )
+from report import write_results  # noqa: E402
 
-OUT = Path(__file__).resolve().parent / "results"
 ORACLE = "oracle Y' (dictionary)"
 PREDICTED = "predicted Y' (learned G2P, beam 4)"
 EXAMPLES = [["R", "AY", "T"], ["N", "OW"], ["T", "UW"], ["S", "IY"], ["F", "L", "AW", "ER"], ["DH", "EH", "R"],
@@ -112,12 +111,7 @@ def main() -> None:
     examples = P2GRenderer(p2g).nbest(EXAMPLES, 5)
 
     # ---- write
-    OUT.mkdir(exist_ok=True)
     keys = ["task", "model", "decoding", "words", "n", "per", "wer", "ler", "homophone", "valid", "ms/word"]
-    with open(OUT / "text_g2p.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=keys)
-        w.writeheader()
-        w.writerows([{k: r.get(k, "") for k in keys} for r in rows])
 
     def pct(v):
         return "" if v == "" else f"{100 * v:.1f}%"
@@ -132,7 +126,7 @@ def main() -> None:
         f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), CPU; load average {load_start:.1f} at the start "
         f"and {os.getloadavg()[0]:.1f} at the end (a 2-core machine shared with other jobs inflates ms/word). PER/LER = edit distance / reference "
         "length; WER = fraction of words not exactly right; homophone = P2G wrote a *different* dictionary word "
-        "with the same pronunciation; valid = exact + homophone. Regenerate: `python benchmarks/text_g2p.py`.",
+        "with the same pronunciation; valid = exact + homophone.",
         "",
         "| task | model | decoding | words | n | PER | WER | LER | homophone | valid | ms/word |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
@@ -160,7 +154,7 @@ def main() -> None:
     seen = sorted({w for ph in EXAMPLES for w in spellings_of(ph) if split_of(w) == "train"})
     lines += ["", f"P2G saw {len(seen)} of these spellings in training ({', '.join(seen)}): the 5-best lists show "
               "how it shares probability among spellings of one sound, knowing nothing of how common each word is."]
-    (OUT / "text_g2p.md").write_text("\n".join(lines) + "\n")
+    write_results("text_g2p", "\n".join(lines), [{k: r.get(k, "") for k in keys} for r in rows], keys)
     print("\n".join(lines))
 
 

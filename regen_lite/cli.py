@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import platform
 import runpy
@@ -21,10 +22,9 @@ def cmd_info(args) -> int:
     from .paths import samples_dir
 
     print(f"regen-lite {__version__}  python {platform.python_version()}  torch {torch.__version__}  numpy {numpy.__version__}")
-    try:
-        import gradio
-        print(f"gradio {gradio.__version__}")
-    except ImportError:
+    try:   # the installed version, without importing gradio (seconds)
+        print(f"gradio {importlib.metadata.version('gradio')}")
+    except importlib.metadata.PackageNotFoundError:
         print("gradio: not installed (the app needs it)")
     dev = get_device(args.device)
     src = "--device" if args.device not in (None, "auto") else ("REGEN_LITE_DEVICE" if os.environ.get("REGEN_LITE_DEVICE") else "auto")

@@ -29,9 +29,9 @@ def test_device_override_by_env_and_flag():
 
 
 def test_train_a_tiny_model_on_the_shipped_subset(tmp_path, capsys):
-    assert main(["train", "vqvae", "--epochs", "1", "--data", "sample", "--out", str(tmp_path), "--quiet"]) == 0
+    assert main(["train", "vqvae", "--steps", "3", "--data", "sample", "--out", str(tmp_path), "--quiet"]) == 0
     info = json.loads((tmp_path / "vqvae.json").read_text())
-    assert info["train_command"] == "regen-lite train vqvae --epochs 1 --data sample"
+    assert info["train_command"] == "regen-lite train vqvae --steps 3 --data sample" and info["steps"] == 3
     assert info["data"]["n_train"] == 5000 and "sample_test" in info["metrics"]
     assert (tmp_path / "vqvae.safetensors").exists()
 
