@@ -88,16 +88,35 @@ def test_stub_source_keeps_the_signature_and_indentation():
         make_exercises.stub_source("### BEGIN SOLUTION\nx = 1\n")
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_student_notebook_runs_up_to_its_first_exercise(path):
-    """Everything before the first exercise runs, and the first check then says "not yet"."""
+@pytest.fixture(scope="module")
+def student_runs() -> dict[str, list]:
+    """Every student notebook up to and including its first check cell, run in ONE kernel started in
+    notebooks/exercises (where a student opens them), one after the other. Each notebook starts with
+    `%reset -f`, so it sees none of the previous notebook's names; only the imported modules stay cached,
+    which saves starting a kernel and importing torch, matplotlib and the kit once per notebook.
+    Returns {notebook stem: its executed cells}; errors are kept in the outputs (allow_errors), not raised,
+    so that one broken notebook fails its own test only."""
     from nbclient import NotebookClient
 
-    nb = nbformat.read(ROOT / "notebooks" / "exercises" / path.name, as_version=4)
-    first_check = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "check" in tags(c))
-    nb.cells = nb.cells[: first_check + 1]
-    NotebookClient(nb, timeout=600, kernel_name="python3",
+    combined, spans = nbformat.v4.new_notebook(), {}
+    for path in NOTEBOOKS:
+        nb = nbformat.read(ROOT / "notebooks" / "exercises" / path.name, as_version=4)
+        first_check = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "check" in tags(c))
+        start = len(combined.cells)
+        combined.cells += [nbformat.v4.new_code_cell("%reset -f")] + nb.cells[: first_check + 1]
+        spans[path.stem] = (start + 1, len(combined.cells))
+    NotebookClient(combined, timeout=600, kernel_name="python3", allow_errors=True,
                    resources={"metadata": {"path": str(ROOT / "notebooks" / "exercises")}}).execute()
-    shown = "".join(o.get("data", {}).get("text/plain", "") + o.get("text", "") for o in nb.cells[-1].outputs)
+    return {stem: combined.cells[a:b] for stem, (a, b) in spans.items()}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_student_notebook_runs_up_to_its_first_exercise(path, student_runs):
+    """Everything before the first exercise runs, and the first check then says "not yet"."""
+    cells = student_runs[path.stem]
+    errors = [(c.source[:80], o.get("ename"), o.get("evalue")) for c in cells if c.cell_type == "code"
+              for o in c.outputs if o.get("output_type") == "error"]
+    assert not errors, errors
+    shown = "".join(o.get("data", {}).get("text/plain", "") + o.get("text", "") for o in cells[-1].outputs)
     assert "not yet" in shown and "NotImplementedError" in shown, shown

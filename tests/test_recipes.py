@@ -7,7 +7,7 @@ from functools import partial
 
 import pytest
 
-from regen_lite.checkpoints import weights_dir
+from regen_lite.checkpoints import load_checkpoint, weights_dir
 from regen_lite.cli import main
 from regen_lite.recipes import METADATA_KEYS, run_recipe
 from regen_lite.registry import get_recipe, list_recipes
@@ -53,8 +53,14 @@ def test_every_recipe_has_a_shipped_checkpoint_and_every_shipped_json_has_the_sa
 def test_a_tiny_run_of_every_recipe_writes_the_same_keys(name, tmp_path):
     r = get_recipe(name)
     steps = {} if r.fit else {"max_steps": 2}
-    stem, info = run_recipe(tiny(name), data=r.sources[-1], out_dir=tmp_path, progress=False, device="cpu", **steps)
+    source = r.sources[-1]
+    stem, info = run_recipe(tiny(name), data=source, out_dir=tmp_path, progress=False, device="cpu", **steps)
     assert set(info) == KEYS, set(info) ^ KEYS
+    assert info["train_command"] == f"regen-lite train {name}" + ("" if r.fit else " --steps 2") + (
+        f" --data {source}" if len(r.sources) > 1 else "")
+    assert isinstance(load_checkpoint(stem, r.model)[0], r.model)
+    if name == "mel_renderer":                                    # measured on every held-out clip
+        assert info["metrics"]["test"]["n"] == 12
     assert {"source", "n_train", "hash"} <= set(info["data"]) and info["data"]["hash"]
     assert info["steps"] == (None if r.fit else 2) and info["metrics"]
     assert stem.with_suffix(".safetensors").exists() and not list((tmp_path / ".state").glob("*"))

@@ -2,7 +2,6 @@
 metrics (against direct reference computations), and the shipped learned mel renderer."""
 
 import io
-import json
 import math
 
 import librosa

@@ -1,20 +1,17 @@
 """The learned log-mel -> |STFT| renderer: network invariants, training pairs, the recipe, and the shipped
-weights reproducing the metrics recorded in their JSON. Also the helpers the app and notebook use."""
-
-import json
+weights reproducing the metrics recorded in their JSON. Also the helpers the app and notebook use.
+(A tiny run of the recipe itself: tests/test_recipes.py.)"""
 
 import numpy as np
 import pytest
 import torch
 
 from regen_lite.checkpoints import load_checkpoint, weights_dir
-from regen_lite.recipes import run_recipe
-from regen_lite.speech.recipes import RECIPES
 from regen_lite.registry import get_extractor
 from regen_lite.speech.data import load_speech_clips, speech_transcripts
 from regen_lite.speech.features import SpectrogramConfig, log_mel
 from regen_lite.speech.pipelines import PIPELINES, build_pipeline, round_trip
-from regen_lite.speech.recipes import clips_data, evaluate_mel_renderer, magnitude_db, training_pairs
+from regen_lite.speech.recipes import RECIPES, clips_data, evaluate_mel_renderer, magnitude_db, training_pairs
 from regen_lite.speech.renderers import LearnedMelRenderer, MelToLinear, MelToLinearConfig
 
 STEM = weights_dir() / "mel_renderer"
@@ -80,16 +77,6 @@ def test_recipe_is_registered_and_trains_on_the_train_split_only():
     test_texts = {row["text"] for row in speech_transcripts("test")}
     mel, _ = training_pairs([c.wave for c in load_speech_clips("train")])
     assert len(mel) > 500 and test_texts                   # the held-out sentences are a separate split
-
-
-@pytest.mark.slow
-def test_recipe_runs_end_to_end(tmp_path):
-    stem, info = run_recipe(RECIPES["mel_renderer"], max_steps=2, out_dir=tmp_path, progress=False, device="cpu")
-    assert stem.with_suffix(".safetensors").exists()
-    assert info["steps"] == 2 and info["train_command"] == "regen-lite train mel_renderer --steps 2"
-    assert set(info["metrics"]) == {"test", "train"} and info["metrics"]["test"]["n"] == 12
-    model, _ = load_checkpoint(stem, MelToLinear)
-    assert isinstance(model, MelToLinear)
 
 
 # ---------------------------------------------------------------- the shipped weights

@@ -83,7 +83,6 @@ def test_recipe_variant_trains_a_vae_and_a_prior_over_its_latent(tmp_path):
 
     from regen_lite.checkpoints import load_checkpoint
     from regen_lite.image.extractors import AutoencoderExtractor
-    from regen_lite.image.priors import DiffusionPrior
     from regen_lite.recipes import run_recipe
     from regen_lite.image.recipes import AE_SIZE, RECIPES
 
