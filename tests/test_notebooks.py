@@ -105,7 +105,9 @@ def student_runs() -> dict[str, list]:
         start = len(combined.cells)
         combined.cells += [nbformat.v4.new_code_cell("%reset -f")] + nb.cells[: first_check + 1]
         spans[path.stem] = (start + 1, len(combined.cells))
-    NotebookClient(combined, timeout=600, kernel_name="python3", allow_errors=True,
+    # timeout: seconds per cell. No cell here takes more than ~15 s on a 2-core CPU; a tighter bound also caps
+    # a stall seen once under two xdist workers (kernel and client both idle, the run resuming at the timeout)
+    NotebookClient(combined, timeout=120, kernel_name="python3", allow_errors=True,
                    resources={"metadata": {"path": str(ROOT / "notebooks" / "exercises")}}).execute()
     return {stem: combined.cells[a:b] for stem, (a, b) in spans.items()}
 
