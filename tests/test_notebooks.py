@@ -88,28 +88,46 @@ def test_stub_source_keeps_the_signature_and_indentation():
         make_exercises.stub_source("### BEGIN SOLUTION\nx = 1\n")
 
 
-@pytest.fixture(scope="module")
-def student_runs() -> dict[str, list]:
-    """Every student notebook up to and including its first check cell, run in ONE kernel started in
-    notebooks/exercises (where a student opens them), one after the other. Each notebook starts with
-    `%reset -f`, so it sees none of the previous notebook's names; only the imported modules stay cached,
-    which saves starting a kernel and importing torch, matplotlib and the kit once per notebook.
-    Returns {notebook stem: its executed cells}; errors are kept in the outputs (allow_errors), not raised,
-    so that one broken notebook fails its own test only."""
-    from nbclient import NotebookClient
+def run_in_one_kernel(cells: list[str], cwd: Path) -> list[list[dict]]:
+    """Execute code cells in order in one fresh IPython kernel started in `cwd`; return each cell's outputs
+    as nbformat-like dicts ({"output_type": "stream" | "execute_result" | "display_data" | "error", ...}).
+    An error stays in its cell's outputs and the next cell still runs (as with allow_errors)."""
+    from jupyter_client.manager import start_new_kernel
 
-    combined, spans = nbformat.v4.new_notebook(), {}
+    km, kc = start_new_kernel(kernel_name="python3", cwd=str(cwd))
+    try:
+        results = []
+        for source in cells:
+            outputs: list[dict] = []
+
+            def keep(msg, outputs=outputs):
+                if msg["msg_type"] in ("stream", "execute_result", "display_data", "error"):
+                    outputs.append({"output_type": msg["msg_type"], **msg["content"]})
+
+            kc.execute_interactive(source, timeout=600, output_hook=keep, allow_stdin=False)
+            results.append(outputs)
+        return results
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+@pytest.fixture(scope="module")
+def student_runs() -> dict[str, list[list[dict]]]:
+    """Every student notebook's code cells up to and including its first check cell, run in ONE kernel
+    started in notebooks/exercises (where a student opens them), one notebook after the other. Each starts
+    with `%reset -f`, so it sees none of the previous notebook's names; only the imported modules stay
+    cached, which saves starting a kernel and importing torch, matplotlib and the kit once per notebook.
+    Returns {notebook stem: the outputs of each of its code cells}."""
+    sources, spans = [], {}
     for path in NOTEBOOKS:
         nb = nbformat.read(ROOT / "notebooks" / "exercises" / path.name, as_version=4)
         first_check = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "check" in tags(c))
-        start = len(combined.cells)
-        combined.cells += [nbformat.v4.new_code_cell("%reset -f")] + nb.cells[: first_check + 1]
-        spans[path.stem] = (start + 1, len(combined.cells))
-    # timeout: seconds per cell. No cell here takes more than ~15 s on a 2-core CPU; a tighter bound also caps
-    # a stall seen once under two xdist workers (kernel and client both idle, the run resuming at the timeout)
-    NotebookClient(combined, timeout=120, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(ROOT / "notebooks" / "exercises")}}).execute()
-    return {stem: combined.cells[a:b] for stem, (a, b) in spans.items()}
+        start = len(sources)
+        sources += ["%reset -f"] + [c.source for c in nb.cells[: first_check + 1] if c.cell_type == "code"]
+        spans[path.stem] = (start + 1, len(sources))
+    outputs = run_in_one_kernel(sources, ROOT / "notebooks" / "exercises")
+    return {stem: outputs[a:b] for stem, (a, b) in spans.items()}
 
 
 @pytest.mark.slow
@@ -117,8 +135,7 @@ def student_runs() -> dict[str, list]:
 def test_student_notebook_runs_up_to_its_first_exercise(path, student_runs):
     """Everything before the first exercise runs, and the first check then says "not yet"."""
     cells = student_runs[path.stem]
-    errors = [(c.source[:80], o.get("ename"), o.get("evalue")) for c in cells if c.cell_type == "code"
-              for o in c.outputs if o.get("output_type") == "error"]
+    errors = [(o["ename"], o["evalue"]) for outputs in cells for o in outputs if o["output_type"] == "error"]
     assert not errors, errors
-    shown = "".join(o.get("data", {}).get("text/plain", "") + o.get("text", "") for o in cells[-1].outputs)
+    shown = "".join(o.get("data", {}).get("text/plain", "") + o.get("text", "") for o in cells[-1])
     assert "not yet" in shown and "NotImplementedError" in shown, shown
