@@ -77,9 +77,11 @@ def build_demo(device: str | None = None, tabs=TABS) -> gr.Blocks:
             return *values, "\n".join(f"- {p}" for p in s.problems)
 
         restored = demo.load(restore_from_url, None, components + [url_note], api_visibility="private")
-        for b in built:
+        # A tab's first views (after a link's settings, on opening it) share one queue slot, so they run in the
+        # order they were asked for: a link opens its tab in the browser, possibly before its settings arrive.
+        for tab, b in zip(tabs, built):
             if b.after_url_restore is not None:
-                restored.then(*b.after_url_restore, api_visibility="private")
+                restored.then(*b.after_url_restore, api_visibility="private", concurrency_id=f"{tab.id}_first_view")
         sync = url_state.sync_url_js([f.key for f in fields])
         for component in components:
             component.change(None, components, None, js=sync, api_visibility="private")
@@ -87,7 +89,7 @@ def build_demo(device: str | None = None, tabs=TABS) -> gr.Blocks:
         for tab, row, b in zip(tabs, tab_rows, built):
             row.select(None, None, None, js=url_state.tab_js(tab.id), api_visibility="private")
             if b.on_open is not None:
-                row.select(*b.on_open, api_visibility="private")
+                row.select(*b.on_open, api_visibility="private", concurrency_id=f"{tab.id}_first_view")
     return demo
 
 

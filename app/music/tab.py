@@ -149,12 +149,14 @@ def build(ctx: AppContext) -> BuiltTab:
         return (True,) + run_inspect(chorale, upload, seed, temperature, with_chords)
 
     def restore(shown, chorale, upload, seed, temperature, with_chords, request: gr.Request):
-        """After a page load: show the chorale when the link is about this tab; otherwise wait until the tab
-        is opened (so that opening the app does not render melodies nobody looks at)."""
+        """After a page load: show the link's chorale when the link is about this tab, even if the tab was
+        already drawn (the link opens the tab in the browser, which may draw it before the link's settings
+        arrive); otherwise wait until the tab is opened (so that opening the app does not render melodies
+        nobody looks at)."""
         query = dict(request.query_params) if request is not None else {}
         if query.get("tab") != TAB.id and not {"chorale", "music_seed"} & set(query):
             return (shown,) + tuple(gr.update() for _ in outputs)
-        return show_once(shown, chorale, upload, seed, temperature, with_chords)
+        return show_once(False, chorale, upload, seed, temperature, with_chords)
 
     return BuiltTab(
         url_fields=[UrlField("chorale", chorale, one_of(names), "one of the shipped test chorales, e.g. bwv165.6"),

@@ -132,10 +132,11 @@ def build(ctx: AppContext) -> BuiltTab:
     compare_button.click(run_compare_all, [upload, clip], compare_audio + [compare_table], api_name="speech_compare_all")
     def restore(shown: bool, upload: str | None, clip: str | None, path: str | None, request: gr.Request):
         """After a link's settings were applied: show the view only if the link opens this tab or sets its
-        settings (every page load runs this; pYIN and Griffin-Lim are not free)."""
+        settings (every page load runs this; pYIN and Griffin-Lim are not free), even if the tab was already
+        drawn (the link opens the tab in the browser, which may draw it before the link's settings arrive)."""
         query = dict(request.query_params) if request is not None else {}
         if query.get("tab") == "speech" or any(key.startswith("speech_") for key in query):
-            return show_once(shown, upload, clip, path)
+            return show_once(False, upload, clip, path)
         return (shown,) + (gr.update(),) * len(outputs)
 
     return BuiltTab(
