@@ -6,7 +6,8 @@ int64 tensors of shape (N,). The raw loaders return uint8 so callers choose when
 Where the full Fashion-MNIST comes from, in order:
   1. the folder named by the REGEN_LITE_DATA environment variable,
   2. /usr/share/datasets/fashion-mnist (Debian: `apt-get install dataset-fashion-mnist`),
-  3. torchvision's downloader, only when the caller passes allow_download=True.
+  3. nowhere else: no loader downloads. `regen-lite data download` (torchvision's downloader) fetches
+     the files only when a user types it, and says where to point REGEN_LITE_DATA.
 Each folder holds the four standard IDX files (`train-images-idx3-ubyte.gz`, ...).
 """
 
@@ -115,7 +116,7 @@ def _missing_full_set_message() -> str:
 
 
 def download_fashion_mnist(root: str | os.PathLike) -> Path:
-    """Fetch the IDX files with torchvision (needs internet). Only called when the user asks."""
+    """Fetch the IDX files with torchvision (needs internet): only `regen-lite data download` calls it."""
     from torchvision.datasets import FashionMNIST
 
     root = Path(root)
@@ -128,8 +129,8 @@ def download_fashion_mnist(root: str | os.PathLike) -> Path:
 # Public loaders
 # ---------------------------------------------------------------------------------------
 
-def load_fashion_mnist(split: str = "train", source: str = "sample", *, folder: str | os.PathLike | None = None,
-                       allow_download: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+def load_fashion_mnist(split: str = "train", source: str = "sample", *,
+                       folder: str | os.PathLike | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Fashion-MNIST as (images uint8 (N, 28, 28), labels int64 (N,)).
 
     source: "sample" = the shipped stratified subset (500 per class train, 100 per class test);
@@ -148,8 +149,6 @@ def load_fashion_mnist(split: str = "train", source: str = "sample", *, folder: 
             raise DataError(f"{path}: cannot read the shipped subset ({e})") from e
     elif source == "full":
         root = Path(folder) if folder else find_fashion_mnist_dir()
-        if root is None and allow_download:
-            root = download_fashion_mnist(Path.home() / ".cache" / "regen-lite")
         if root is None:
             raise DataError(_missing_full_set_message())
         x, y = read_idx_pair(root, split)
