@@ -266,7 +266,7 @@ def test_checkpoint_round_trip_rebuilds_symbols(tmp_path):
 # ---------------------------------------------------------------- registry and extractors
 
 def test_text_extractors_are_registered_apart_from_images():
-    assert list_extractors("text") == ["g2p", "g2p_neural"]
+    assert list_extractors("text") == ["g2p", "g2p_neural", "spelling"]      # spelling: the identity (asr_direct)
     assert not set(list_extractors("text")) & set(list_extractors("image"))
 
 
@@ -285,6 +285,12 @@ def test_g2p_dictionary_hits_are_exact_without_trained_weights():
         ext.extract(["two words"])
     with pytest.raises(ValueError, match="lexicon must be"):
         G2P(lexicon="nope", model=tiny(), with_renderer=False)
+
+
+def test_p2g_renderer_spells_no_phonemes_as_nothing():
+    """A recogniser may hear nothing: the renderer spells an empty Y' as "" without calling the model."""
+    out = P2GRenderer(tiny("p2g"), lexicon="full").spell([[], ["K", "AE", "T"]])
+    assert out[0] == {"phonemes": [], "spelling": "", "source": "none"} and out[1]["source"] == "dictionary"
 
 
 def test_p2g_renderer_with_a_dictionary_only_picks_its_spellings():

@@ -90,10 +90,11 @@ class Block(Attention):
         self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
         self.mlp = mlp(d, dropout)
 
-    def forward(self, x: torch.Tensor, *, causal: bool = False, bias: torch.Tensor | None = None,
-                last_only: bool = False) -> torch.Tensor:
-        """x (B, T, d) -> (B, T, d), or (B, 1, d) with last_only (the last position's output)."""
-        a = super().forward(self.ln1(x), causal=causal, bias=bias, last_only=last_only)
+    def forward(self, x: torch.Tensor, *, causal: bool = False, key_ok: torch.Tensor | None = None,
+                bias: torch.Tensor | None = None, last_only: bool = False) -> torch.Tensor:
+        """x (B, T, d) -> (B, T, d), or (B, 1, d) with last_only (the last position's output).
+        key_ok (B, T): False at padding, which no position attends to."""
+        a = super().forward(self.ln1(x), causal=causal, key_ok=key_ok, bias=bias, last_only=last_only)
         x = x[:, -1:] if last_only else x
         x = x + a
         return x + self.mlp(self.ln2(x))

@@ -99,10 +99,11 @@ class P2GRenderer(Renderer):
         for (p, w), sc in zip(pairs, list(scores)):
             if p not in best or float(sc) > best[p][0]:
                 best[p] = (float(sc), w)
-        unknown = [p for p in dict.fromkeys(phones) if p not in best]
-        guessed = dict(zip(unknown, translate(self.model, [list(p) for p in unknown], beam=self.beam)))
+        unknown = [p for p in dict.fromkeys(phones) if p not in best and p]
+        guessed = dict(zip(unknown, translate(self.model, [list(p) for p in unknown], beam=self.beam))) if unknown else {}
+        guessed[()] = []                                   # no phonemes heard: nothing to spell
         return [{"phonemes": list(p), "spelling": best[p][1] if p in best else "".join(guessed[p]),
-                 "source": "dictionary" if p in best else "model"} for p in phones]
+                 "source": "dictionary" if p in best else "model" if p else "none"} for p in phones]
 
     def render(self, y_prime: Sequence[Sequence[str]], *, generator=None) -> list[str]:
         return [r["spelling"] for r in self.spell(y_prime)]
@@ -171,11 +172,44 @@ class G2P(Extractor):
         return f"{how}; 39 ARPAbet phonemes (stress dropped); sizes are means per held-out word"
 
 
+# ---------------------------------------------------------------------------------------
+# The identity: Y' = Y, the letters themselves (the direct baseline of speech recognition)
+# ---------------------------------------------------------------------------------------
+
+class SpellingRenderer(Renderer):
+    """Y' -> Y for the identity: letter lists -> words."""
+
+    def render(self, y_prime: Sequence[Sequence[str]], *, generator=None) -> list[str]:
+        return ["".join(s) for s in y_prime]
+
+
+class Spelling(Extractor):
+    """Y' = Y: each word's letters, ["cat"] -> [["c", "a", "t"]]. With it a Regenerator is the direct X -> Y
+    (a recogniser that writes letters); its renderer only joins them."""
+
+    name, modality, kind, discrete, layout = "spelling", "text", "explicit", True, "sequence"
+
+    def __init__(self):
+        self.renderer = SpellingRenderer()
+
+    def extract(self, y) -> list[list[str]]:
+        return [_letters(w) for w in _words(y)]
+
+    def sizes(self) -> Sizes:
+        letters, _ = _heldout_sizes()
+        bits = (letters + 1) * math.log2(len(LETTERS) + 1)
+        return Sizes(["L"], letters, bits, letters, bits, extra={"mean_letters": letters})
+
+    def notes(self) -> str:
+        return "the identity: Y' is the spelling itself (the direct baseline); sizes are means per held-out word"
+
+
 # the text extractors by name (read by regen_lite.registry): name -> (factory(**kw) -> Extractor, summary)
 EXTRACTORS = {
     "g2p": (G2P, "ARPAbet phonemes: CMUdict lookup, learned fallback; P2G renderer"),
     "g2p_neural": (lambda **kw: G2P(use_dictionary=False, **kw),
                    "ARPAbet phonemes from the learned G2P model alone; P2G renderer"),
+    "spelling": (Spelling, "the identity: the letters themselves (the direct baseline of speech recognition)"),
 }
 
 

@@ -1,9 +1,13 @@
-"""The named text pipelines Y -> Y' -> Y: spelling -> ARPAbet phonemes -> spelling. There is no X yet (a
-recogniser would be the prior audio -> Y'): each pipeline is a Regenerator without a prior.
+"""The named text pipelines: spelling -> ARPAbet phonemes -> spelling, and speech recognition X = a spoken word.
 
-    name         extractor (Y -> Y')                           renderer (Y' -> Y)
-    g2p          CMUdict lookup, learned G2P for unknown words  dictionary spellings ranked by P2G
-    g2p_neural   the learned G2P model alone                    the learned P2G model alone
+    name         extractor (Y -> Y')                  prior (X -> Y')                renderer (Y' -> Y)
+    g2p          CMUdict, learned G2P for the rest     -                              dictionary spellings ranked by P2G
+    g2p_neural   the learned G2P model alone          -                              the learned P2G model alone
+    asr          CMUdict, learned G2P for the rest     CTC recogniser -> phonemes     the dictionary, else P2G
+    asr_direct   spelling (the identity, Y' = Y)      the same recogniser -> letters  joins the letters
+
+g2p and g2p_neural have no X (they only reconstruct); asr and its direct baseline asr_direct are one Regenerator
+class with a different Y'. `generate(waves)` runs X -> Y' -> Y (text/recognition.py measures both).
 """
 
 from __future__ import annotations
@@ -20,6 +24,12 @@ PIPELINES = {s.name: s for s in [
                  "spelling -> CMUdict / learned G2P phonemes -> dictionary spellings ranked by P2G"),
     PipelineSpec("g2p_neural", "text", "g2p_neural", None, "p2g", {},
                  "spelling -> learned G2P phonemes -> learned P2G spelling (no dictionary)"),
+    PipelineSpec("asr", "text", "g2p", "asr_phonemes", "p2g", {},
+                 "spoken word -> CTC recogniser -> phonemes -> the dictionary's spelling, else P2G's",
+                 baseline="asr_direct"),
+    PipelineSpec("asr_direct", "text", "spelling", "asr_letters", None, {},
+                 "spoken word -> the same CTC recogniser trained on letters -> spelling (the direct baseline)",
+                 direct=True),
 ]}
 
 
@@ -29,15 +39,35 @@ def _spec(name: str) -> PipelineSpec:
     return PIPELINES[name]
 
 
-def build_pipeline(name: str, *, device="cpu") -> Regenerator:
-    """The G2P extractor of pipeline `name` carrying its P2G renderer, as a Regenerator without a prior."""
-    return Regenerator(EXTRACTORS[_spec(name).extractor][0]().to(device))     # (factory, summary)
+def build_pipeline(name: str, *, device="cpu", lexicon: str = "full") -> Regenerator:
+    """The extractor of pipeline `name` carrying its renderer, and its recogniser as the prior where it has one.
+    lexicon: the dictionary the G2P/P2G stages look words up in ("full"; "train" to measure held-out words)."""
+    spec = _spec(name)
+    factory = EXTRACTORS[spec.extractor][0]                                    # (factory, summary)
+    extractor = (factory(lexicon=lexicon) if spec.extractor == "g2p" else factory()).to(device)
+    prior = None
+    if spec.prior:
+        from ..checkpoints import load_checkpoint, weights_dir
+        from .priors import CTCRecognizer
+
+        prior = load_checkpoint(weights_dir() / spec.prior, CTCRecognizer)[0].to(device).eval()
+    return Regenerator(extractor, prior)
 
 
 def round_trip(name: str, y: str, *, pipe: Regenerator | None = None, k: int = 5) -> RoundTrip:
     """Typed text Y -> phonemes Y' (one list per word) -> spellings render(Y'), with the letter and word
     error rates of the spellings; the notes say which words the models guessed. Raises TextError."""
     pipe = pipe or build_pipeline(name)
+    if _spec(name).direct:                                         # Y' = Y: the letters come back as they went in
+        t0 = time.perf_counter()
+        y_prime = pipe.extractor.extract(y)
+        t1 = time.perf_counter()
+        y_hat = pipe.renderer.render(y_prime)
+        words = ["".join(w) for w in y_prime]
+        return RoundTrip(y, y_prime, y_hat, {k_: v for k_, v in p2g_scores(y_hat, words).items() if k_ != "n"},
+                         {"extract": t1 - t0, "render": time.perf_counter() - t1},
+                         ["the identity: Y' is the spelling itself, so the round trip is exact; the recogniser "
+                          "(the prior) is what asr_direct measures"])
     out = regenerate_text(y, pipe.extractor, k=k)
     valid = sum(r["valid"] for r in out["rows"]) / max(1, len(out["rows"]))   # a real spelling of that sound
     return RoundTrip(y, out["phonemes"], out["spellings"], {"ler": out["ler"], "wer": out["wer"], "valid": valid},

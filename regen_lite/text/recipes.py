@@ -1,4 +1,5 @@
-"""Training pairs, evaluation and the recipes behind `regen-lite train g2p | p2g` (run by recipes.run_recipe)."""
+"""Training pairs, evaluation and the recipes behind `regen-lite train g2p | p2g | asr_phonemes | asr_letters`
+(run by recipes.run_recipe)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from ..train import TrainConfig
 from .extractors import G2P
 from .lexicon import ARPABET, LETTERS, lexicon_hash, load_lexicon, word_list
 from .metrics import g2p_scores, homophone_analysis, p2g_scores
+from .priors import CTCRecognizer, RecognizerConfig
+from .recognition import FRACTIONS, asr_tensors, corpus_hash, default_renderer, evaluate_models, training_clips
 from .seq2seq import Seq2Seq, Seq2SeqConfig, translate
 
 SMALL_EVERY = 20    # the small fixed subset: every 20th held-out word (the tests re-measure it in seconds)
@@ -101,10 +104,32 @@ def evaluate(recipe: Recipe, model: Seq2Seq, source: str, extractor=None) -> dic
     return {**evaluate_text_model(model), **evaluate_text_model(model, small=True)}
 
 
+def asr_data(recipe: Recipe, model: CTCRecognizer, source: str, extractor=None) -> tuple[tuple[torch.Tensor, ...], dict]:
+    """(log-mel, frames, target ids, target lengths) of the training clips of the spoken-word corpus; --data half,
+    quarter, sample: every 2nd, 4th, 20th training word (all of its clips), the paired-data axis."""
+    clips = training_clips(source)
+    info = {"source": source, "n_train": len(clips), "hash": corpus_hash(clips), "corpus": "data_samples/speech/words",
+            "n_words": len({c.word for c in clips}), "every_kth_word": FRACTIONS[source],
+            "voices": sorted({c.voice for c in clips}), "seconds": round(sum(c.seconds for c in clips), 1),
+            "targets": "CMUdict phonemes (stress dropped)" if tuple(model.cfg.symbols) == ARPABET else "letters a-z"}
+    return asr_tensors(model, clips), info
+
+
+def asr_evaluate(recipe: Recipe, model: CTCRecognizer, source: str, extractor=None, small_only: bool = False) -> dict:
+    """Recipe.evaluate: the heard / unheard / new-voice splits, whole and their small subsets. The phoneme model is
+    measured alone (PER) and as the two-stage pipeline with the shipped P2G and the train-split dictionary."""
+    phonemes = tuple(model.cfg.symbols) == ARPABET
+    args = (model, None, default_renderer()) if phonemes else (None, model, None)
+    return evaluate_models(*args, small="only" if small_only else "both")
+
+
 # the two seq2seq models: a step budget that trains in < 10 minutes on 2 CPU cores
 TEXT_TRAIN = TrainConfig(epochs=100, max_steps=3500, batch_size=128, lr=2e-3, warmup_steps=300, weight_decay=0.01)
 
-# letters <-> ARPAbet phonemes, trained on CMUdict's training words
+# the two recognisers: the same network, steps and batch, so the same CPU time
+ASR_TRAIN = TrainConfig(epochs=1000, max_steps=1200, batch_size=64, lr=2e-3, warmup_steps=100, weight_decay=0.01)
+
+# letters <-> ARPAbet phonemes, trained on CMUdict's training words; speech -> phonemes or letters
 RECIPES = {r.name: r for r in [
     Recipe("g2p", Seq2Seq, lambda: build_seq2seq("g2p"), TEXT_TRAIN, text_data, evaluate, "extractor",
            sources=("full", "sample"),
@@ -112,4 +137,10 @@ RECIPES = {r.name: r for r in [
     Recipe("p2g", Seq2Seq, lambda: build_seq2seq("p2g"), TEXT_TRAIN, text_data, evaluate, "renderer",
            sources=("full", "sample"),
            notes="phonemes -> letters seq2seq: the renderer Y' -> Y of the text modality"),
+    Recipe("asr_phonemes", CTCRecognizer, lambda: CTCRecognizer(RecognizerConfig(symbols=ARPABET)), ASR_TRAIN,
+           asr_data, asr_evaluate, "prior", "g2p", sources=tuple(FRACTIONS),
+           notes="spoken word -> phonemes, a CTC conv + BiGRU recogniser: X -> Y' of the two-stage speech recogniser"),
+    Recipe("asr_letters", CTCRecognizer, lambda: CTCRecognizer(RecognizerConfig(symbols=LETTERS)), ASR_TRAIN,
+           asr_data, asr_evaluate, "prior", "spelling", sources=tuple(FRACTIONS),
+           notes="spoken word -> letters, the same recogniser trained on spellings: the direct baseline X -> Y"),
 ]}
