@@ -29,8 +29,8 @@ from regen_lite.recipes import run_recipe  # noqa: E402
 from regen_lite.speech.words import load_waves, word_clips  # noqa: E402
 from regen_lite.text.priors import CTCRecognizer  # noqa: E402
 from regen_lite.text.recipes import RECIPES  # noqa: E402
-from regen_lite.text.recognition import (EVAL_SPLITS, FRACTIONS, default_renderer, recognize_clips,  # noqa: E402
-                                         score_rows, training_clips)
+from regen_lite.text.recognition import (EVAL_SPLITS, default_renderer, recognize_clips,  # noqa: E402
+                                         score_rows)
 from report import markdown_table, write_results  # noqa: E402
 
 SPLIT_NAMES = {"heard": "heard words, new voice setting", "unheard": "unheard words", "new_voice": "held-out voice"}

@@ -113,6 +113,9 @@ def test_nothing_or_an_unknown_clip_says_what_to_do(client):
         recognize(client, clip=None)
     with pytest.raises(AppError, match="not a clip of the spoken-word corpus"):
         recognize(client, clip="nobody_00000")
+    other = "kal16_00000"                                        # any corpus clip, not only the dropdown's
+    assert other not in [v for _, v in CHOICES]
+    assert f"corpus clip `{other}`" in recognize(client, clip=other)[4]
 
 
 # ---------------------------------------------------------------- in Chromium
@@ -128,7 +131,7 @@ def test_a_link_opens_the_tab_on_its_clip_and_a_bad_upload_recovers(new_page, ap
     page = new_page(slow=4)
     name = CHOICES[10][1]
     page.goto(app_url + f"?tab=asr&asr_clip={name}")
-    wait_for_text(page, "asr_notes", f"corpus clip `{name}`")
+    wait_for_text(page, "asr_notes", f"corpus clip {name}")
     wait_for_text(page, "asr_table", "two-stage")
     page.wait_for_selector("#asr_picture img")
     page.screenshot(path=str(tmp_path / "asr_link.png"), full_page=True)
@@ -137,7 +140,7 @@ def test_a_link_opens_the_tab_on_its_clip_and_a_bad_upload_recovers(new_page, ap
     page.locator("#asr_clip input").click()
     label, other = CHOICES[2]
     page.locator(f'li[role="option"][aria-label="{label}"]').click()
-    wait_for_text(page, "asr_notes", f"corpus clip `{other}`")
+    wait_for_text(page, "asr_notes", f"corpus clip {other}")
     page.wait_for_function("() => window.location.search.includes('asr_clip=')")
 
 

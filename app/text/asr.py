@@ -22,7 +22,8 @@ the dictionary's spelling when they are a known pronunciation (ranked by P2G whe
 else P2G, a phonemes → letters model that learned from ~106k dictionary words, *text alone*: no audio. Try a
 word marked *never heard*: neither recogniser heard it, and P2G never saw it either. A *homophone* (write for
 right) is a real spelling of the same sound: wrong by WER, and no recogniser can tell from the sound alone.
-The voices are synthetic (flite and espeak-ng), so your own voice is far from what the models heard; expect
+Here the dictionary is all of CMUdict, as a user would want; `benchmarks/speech_recognition.py` measures with the
+dictionary of the training words only, so that a never-heard word has to be spelled by P2G. The voices are synthetic (flite and espeak-ng), so your own voice is far from what the models heard; expect
 mistakes. *Learn more:* `notebooks/11_speech_recognition.ipynb`, and `benchmarks/speech_recognition.py` for the
 measured comparison.
 """
@@ -44,7 +45,8 @@ def build(ctx: AppContext) -> BuiltTab:
             audio = av.load_input(upload, clip)
         except av.AudioError as e:
             message = str(e).rstrip(".") + "."
-            message = message[0].upper() + message[1:]
+            if message.startswith(("the ", "there ")):       # a sentence, not a file name: capitalise it
+                message = message[0].upper() + message[1:]
             if upload:
                 message += " Pick a corpus clip or upload another file."
             raise gr.Error(message, title="Cannot use this audio", print_exception=False) from e
@@ -69,8 +71,9 @@ def build(ctx: AppContext) -> BuiltTab:
     gr.Markdown(EXPLANATION)
     with gr.Row():
         with gr.Column(scale=1, min_width=340):
+            # allow_custom_value: the API may name any of the corpus's 10,500 clips; load_input checks it
             clip = gr.Dropdown(choices, value=clip_names[0], label="Corpus clip (word · voice · split)",
-                               elem_id="asr_clip")
+                               allow_custom_value=True, elem_id="asr_clip")
             upload = gr.Audio(sources=["upload", "microphone"], type="filepath",
                               label="… or upload / record one word (used instead of the clip)", elem_id="asr_upload")
             button = gr.Button("Recognise", variant="primary", elem_id="asr_run")

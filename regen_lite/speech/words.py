@@ -11,7 +11,7 @@ Made once by data_samples/speech/make_words.py; nothing is synthesised at run ti
     new_voice  the heard and unheard words             flite's slt, held out entirely   600
 
     clips = word_clips("unheard")                # [WordClip(clip, word, split, voice, ..., cmudict), ...]
-    waves = load_waves(clips)                    # [(T,) float32 at 16 kHz, ...], one decode per voice file
+    waves = load_waves(clips)                    # [(T,) float32 at 16 kHz, ...], read from each voice's .ogg
 """
 
 from __future__ import annotations
@@ -88,26 +88,26 @@ def find_clip(name: str) -> WordClip:
     raise KeyError(f"no clip named {name!r} in the spoken-word corpus (names look like {_index()[0].clip!r})")
 
 
-@lru_cache(maxsize=2)
-def _voice_wave(file: str) -> np.ndarray:
-    path = words_dir() / file
-    if not path.exists():
-        raise _missing(path)
-    wave, sr = sf.read(path, dtype="float32")
-    if sr != SAMPLE_RATE or wave.ndim != 1:
-        raise ValueError(f"{file}: expected mono {SAMPLE_RATE} Hz, found {wave.ndim}-D at {sr} Hz")
-    wave.flags.writeable = False
-    return wave
-
-
 def load_waves(clips: Sequence[WordClip]) -> list[np.ndarray]:
-    """Each clip's wave, (T,) float32 in [-1, 1] at 16 kHz. Decodes each voice's file once, in file order
-    (a whole file is 2-4 s of Opus decoding; the last two stay cached)."""
+    """Each clip's wave, (T,) float32 in [-1, 1] at 16 kHz. Each voice's file is opened once and read in order:
+    clips that follow each other are decoded as one stream, others by seeking (libsndfile decodes Opus from the
+    page before, so a seek gives the same samples as decoding the whole file)."""
     out: list[np.ndarray | None] = [None] * len(clips)
-    order = sorted(range(len(clips)), key=lambda i: (clips[i].file, clips[i].start))
-    for i in order:
-        c = clips[i]
-        out[i] = np.array(_voice_wave(c.file)[c.start:c.start + c.frames])
+    by_file: dict[str, list[int]] = {}
+    for i, c in enumerate(clips):
+        by_file.setdefault(c.file, []).append(i)
+    for file, idx in by_file.items():
+        path = words_dir() / file
+        if not path.exists():
+            raise _missing(path)
+        with sf.SoundFile(path) as f:
+            if f.samplerate != SAMPLE_RATE or f.channels != 1:
+                raise ValueError(f"{file}: expected mono {SAMPLE_RATE} Hz, found {f.channels} channels at {f.samplerate} Hz")
+            for i in sorted(idx, key=lambda i: clips[i].start):
+                c = clips[i]
+                if f.tell() != c.start:
+                    f.seek(c.start)
+                out[i] = f.read(c.frames, dtype="float32")
     return out
 
 

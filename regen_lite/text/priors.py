@@ -4,7 +4,7 @@
     direct      X -> Y  = letters a-z (26 + blank), the same network with a different last layer
 
     log-mel (B, 80, N)  normalised per clip (each band's mean removed, one scale for the clip)
-    -> Conv1d 80 -> d, kernel 5, stride 2, GELU         (B, d, N/2)     16 ms per frame
+    -> Conv1d 80 -> d, kernel 5, stride 2, GELU         (B, d, N/2)     16 ms per frame; padding reset to 0
     -> Conv1d d -> d, kernel 5, stride 2, GELU          (B, d, N/4)     32 ms per frame
     -> + sinusoidal positions, 3 pre-norm self-attention blocks (nn/attention.Block; padding masked), LayerNorm
     -> Linear d -> K + 1                                (B, N/4, K + 1)  log-softmax; index 0 is CTC's blank
@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from ..nn.attention import Block
 from ..nn.ctc import BLANK, greedy_decode
 from ..speech.features import SpectrogramConfig, log_mel
-from .lexicon import ARPABET, LETTERS
+from .lexicon import ARPABET
 
 
 @dataclass
@@ -63,6 +63,8 @@ def pad_features(feats: Sequence[np.ndarray]) -> tuple[torch.Tensor, torch.Tenso
 class CTCRecognizer(nn.Module):
     """X (log-mel) -> per-frame log p(symbol | frame); `sample` decodes waves to symbol lists (the Prior role)."""
 
+    Config = RecognizerConfig
+
     def __init__(self, cfg: RecognizerConfig = RecognizerConfig()):
         super().__init__()
         self.cfg = cfg
@@ -84,7 +86,11 @@ class CTCRecognizer(nn.Module):
     def log_probs(self, feats: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(B, n_mels, N) and (B,) -> log p (B, N', K + 1) and the output lengths N' (B,)."""
         feats = feats[:, :, :int(lengths.max())].float()                 # drop the batch's extra padding
-        h = self.conv(feats).transpose(1, 2)                             # (B, N', d)
+        conv1, act1, conv2, act2 = self.conv
+        h = act1(conv1(feats))                                           # (B, d, N/2)
+        half = (lengths + 1) // 2
+        h = h * (torch.arange(h.shape[-1], device=h.device)[None] < half[:, None])[:, None]   # padding back to 0
+        h = act2(conv2(h)).transpose(1, 2)                               # (B, N', d)
         n = h.shape[1]
         out_len = self.out_lengths(lengths).clamp(max=n)
         h = h + positions(n, self.cfg.d).to(h)
