@@ -287,7 +287,7 @@ def test_clicking_the_tab_shows_a_clip_and_a_bad_upload_recovers(speech_page, ap
 
     page = speech_page
     page.goto(app_url)
-    page.get_by_role("tab", name="Speech").click()
+    page.get_by_role("tab", name="Speech", exact=True).click()
     page.wait_for_selector("#speech_y_prime img")
     wait_for_text(page, "speech_numbers", "LSD")
     page.locator("#speech_upload input[type=file]").set_input_files(str(text_as_wav(tmp_path)))

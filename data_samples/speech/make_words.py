@@ -3,7 +3,7 @@
 Run from the repository root (needs Debian's `flite` and `espeak-ng`, and `pip install wordfreq`; librosa,
 soxr and soundfile come with the kit). About 10 minutes on 2 cores:
 
-    .venv/bin/python data_samples/speech/make_words.py
+    .venv/bin/python data_samples/speech/make_words.py                 # or --out DIR, to compare with the shipped files
 
 What it makes (data_samples/speech/words/):
     VOICE.ogg    every clip of one voice, end to end: 16 kHz mono Opus (libsndfile, compression level 0.96,
@@ -202,8 +202,8 @@ def write_voice(path: Path, waves: list[np.ndarray]) -> None:
     path.write_bytes(fix_ogg_serial(buf.getvalue()))
 
 
-def main():
-    OUT.mkdir(exist_ok=True)
+def main(out: Path = OUT):
+    out.mkdir(parents=True, exist_ok=True)
     rows = plan()
     with Pool(2) as pool:
         clips = pool.map(synthesize, rows, chunksize=50)
@@ -214,20 +214,24 @@ def main():
         for c in mine:
             c["file"], c["start"], c["frames"] = f"{voice}.ogg", start, len(c["wave"])
             start += len(c["wave"])
-        write_voice(OUT / f"{voice}.ogg", [c["wave"] for c in mine])
+        write_voice(out / f"{voice}.ogg", [c["wave"] for c in mine])
         index += mine
     for i, c in enumerate(index):
         c["clip"] = f"{c['voice']}_{i:05d}"
         c["engine"] = VOICES[c["voice"]][0]
-    with open(OUT / "index.csv", "w", newline="") as f:
+    with open(out / "index.csv", "w", newline="") as f:
         w = csv.DictWriter(f, COLUMNS, extrasaction="ignore", lineterminator="\n")
         w.writeheader()
         w.writerows(index)
     total = sum(c["frames"] for c in index) / SR
-    size = sum(p.stat().st_size for p in OUT.iterdir())
-    digest = hashlib.sha256(b"".join((OUT / f"{v}.ogg").read_bytes() for v in VOICES)).hexdigest()[:16]
-    print(f"{len(index)} clips, {total:.0f} s of audio, {size / 1e6:.1f} MB in {OUT}; sha256 of the .ogg files {digest}")
+    size = sum(p.stat().st_size for p in out.iterdir())
+    digest = hashlib.sha256(b"".join((out / f"{v}.ogg").read_bytes() for v in VOICES)).hexdigest()[:16]
+    print(f"{len(index)} clips, {total:.0f} s of audio, {size / 1e6:.1f} MB in {out}; sha256 of the .ogg files {digest}")
 
 
 if __name__ == "__main__":
-    main()
+    import argparse
+
+    p = argparse.ArgumentParser(description="make the spoken-word corpus")
+    p.add_argument("--out", type=Path, default=OUT, help="folder to write (default: data_samples/speech/words)")
+    main(p.parse_args().out)

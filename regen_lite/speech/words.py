@@ -89,25 +89,23 @@ def find_clip(name: str) -> WordClip:
 
 
 def load_waves(clips: Sequence[WordClip]) -> list[np.ndarray]:
-    """Each clip's wave, (T,) float32 in [-1, 1] at 16 kHz. Each voice's file is opened once and read in order:
-    clips that follow each other are decoded as one stream, others by seeking (libsndfile decodes Opus from the
-    page before, so a seek gives the same samples as decoding the whole file)."""
-    out: list[np.ndarray | None] = [None] * len(clips)
-    by_file: dict[str, list[int]] = {}
-    for i, c in enumerate(clips):
-        by_file.setdefault(c.file, []).append(i)
-    for file, idx in by_file.items():
-        path = words_dir() / file
+    """Each clip's wave, (T,) float32 in [-1, 1] at 16 kHz, decoded from its voice's .ogg by a fresh decoder.
+
+    Opus carries decoder state from frame to frame, so a clip read on from the clip before it differs (by up to
+    ~0.005) from the same clip read after a seek, and libsndfile's seek to the position it is already at keeps that
+    state. Each clip therefore gets its own decoder, opened and seeked to its start (~3 ms a clip): a clip's
+    samples are the same whichever other clips are loaded with it (a split, every 10th clip, one clip in the app),
+    so a metric measured on a subset reproduces exactly."""
+    out = []
+    for c in clips:
+        path = words_dir() / c.file
         if not path.exists():
             raise _missing(path)
         with sf.SoundFile(path) as f:
             if f.samplerate != SAMPLE_RATE or f.channels != 1:
-                raise ValueError(f"{file}: expected mono {SAMPLE_RATE} Hz, found {f.channels} channels at {f.samplerate} Hz")
-            for i in sorted(idx, key=lambda i: clips[i].start):
-                c = clips[i]
-                if f.tell() != c.start:
-                    f.seek(c.start)
-                out[i] = f.read(c.frames, dtype="float32")
+                raise ValueError(f"{c.file}: expected mono {SAMPLE_RATE} Hz, found {f.channels} channels at {f.samplerate} Hz")
+            f.seek(c.start)
+            out.append(f.read(c.frames, dtype="float32"))
     return out
 
 

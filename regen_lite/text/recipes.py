@@ -139,7 +139,8 @@ RECIPES = {r.name: r for r in [
            notes="phonemes -> letters seq2seq: the renderer Y' -> Y of the text modality"),
     Recipe("asr_phonemes", CTCRecognizer, lambda: CTCRecognizer(RecognizerConfig(symbols=ARPABET)), ASR_TRAIN,
            asr_data, asr_evaluate, "prior", "g2p", sources=tuple(FRACTIONS),
-           notes="spoken word -> phonemes, a CTC conv + BiGRU recogniser: X -> Y' of the two-stage speech recogniser"),
+           notes="spoken word -> phonemes, a CTC recogniser (2 strided convolutions, 3 attention blocks): "
+                 "X -> Y' of the two-stage speech recogniser"),
     Recipe("asr_letters", CTCRecognizer, lambda: CTCRecognizer(RecognizerConfig(symbols=LETTERS)), ASR_TRAIN,
            asr_data, asr_evaluate, "prior", "spelling", sources=tuple(FRACTIONS),
            notes="spoken word -> letters, the same recogniser trained on spellings: the direct baseline X -> Y"),
