@@ -27,6 +27,23 @@ Try MFCC: the words stay, the pitch goes. *Learn more:* `notebooks/08_speech.ipy
 EMPTY_NOTES = "Pick a shipped clip, upload an audio file or record one to start."
 
 
+def audio_error(e: Exception, upload: str | None, pick: str) -> gr.Error:
+    """Bad audio -> the message a user sees (the Speech and Speech -> Text tabs say it the same way)."""
+    message = str(e).rstrip(".") + "."
+    if message.startswith(("the ", "there ")):       # a sentence, not a file name: capitalise it
+        message = message[0].upper() + message[1:]
+    if upload:
+        message += f" Pick {pick} or upload another file."
+    return gr.Error(message, title="Cannot use this audio", print_exception=False)
+
+
+def say_adjusted(notes: list[str]) -> None:
+    """What was changed on the way in (resampled, mixed to mono, trimmed), as one notice."""
+    if notes:
+        said = "; ".join(notes)
+        gr.Info(said[0].upper() + said[1:] + ".", title="Input adjusted")
+
+
 def picture(label: str, elem_id: str) -> gr.Image:
     """A map drawn by views.draw_map: it carries its own title and axes, so no label badge over it."""
     return gr.Image(label=label, show_label=False, format="png", interactive=False, elem_id=elem_id)
@@ -43,15 +60,8 @@ def build(ctx: AppContext) -> BuiltTab:
         try:
             audio = sv.load_input(upload, clip)
         except sv.AudioError as e:
-            message = str(e).rstrip(".") + "."
-            if message.startswith(("the ", "there ")):       # a sentence, not a file name: capitalise it
-                message = message[0].upper() + message[1:]
-            if upload:
-                message += " Pick a shipped clip or upload another file."
-            raise gr.Error(message, title="Cannot use this audio", print_exception=False) from e
-        if audio.notes:
-            said = "; ".join(audio.notes)
-            gr.Info(said[0].upper() + said[1:] + ".", title="Input adjusted")
+            raise audio_error(e, upload, "a shipped clip") from e
+        say_adjusted(audio.notes)
         return audio
 
     def chosen_path(path: str | None):

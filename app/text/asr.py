@@ -9,6 +9,7 @@ import threading
 import gradio as gr
 
 from app.base import AppContext, AppTab, BuiltTab
+from app.speech.tab import audio_error, say_adjusted
 from app.text import asr_views as av
 from app.url_state import UrlField, one_of
 
@@ -44,19 +45,12 @@ def build(ctx: AppContext) -> BuiltTab:
         try:
             audio = av.load_input(upload, clip)
         except av.AudioError as e:
-            message = str(e).rstrip(".") + "."
-            if message.startswith(("the ", "there ")):       # a sentence, not a file name: capitalise it
-                message = message[0].upper() + message[1:]
-            if upload:
-                message += " Pick a corpus clip or upload another file."
-            raise gr.Error(message, title="Cannot use this audio", print_exception=False) from e
+            raise audio_error(e, upload, "a corpus clip") from e
         try:
             loaded = models()
         except av.CheckpointError as e:
             raise gr.Error(str(e), title="Recogniser weights missing", print_exception=False) from e
-        if audio.notes:
-            said = "; ".join(audio.notes)
-            gr.Info(said[0].upper() + said[1:] + ".", title="Input adjusted")
+        say_adjusted(audio.notes)
         try:
             view = av.recognize_view(audio, loaded)
         except Exception as e:          # a failing model must not leave a bare "Error"
