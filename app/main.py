@@ -34,6 +34,7 @@ from app.image.generate import TAB as IMAGE_GENERATE  # noqa: E402
 from app.image.inspect import TAB as IMAGE_INSPECT  # noqa: E402
 from app.music.tab import TAB as MUSIC  # noqa: E402
 from app.speech.tab import TAB as SPEECH  # noqa: E402
+from app.speech.tts import TAB as TTS  # noqa: E402
 from app.text.asr import TAB as ASR  # noqa: E402
 from app.text.tab import TAB as TEXT  # noqa: E402
 from regen_lite.device import get_device  # noqa: E402
@@ -47,6 +48,7 @@ TABS: list[AppTab] = [
     SPEECH,
     TEXT,
     ASR,
+    TTS,
     MUSIC,
 ]
 

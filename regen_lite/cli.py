@@ -99,7 +99,7 @@ def parse_class(name: str) -> int:
 SAMPLE_FLAGS = {   # the sample flags each modality takes (every pipeline also takes --device and --out)
     "image": {"cls": "--class", "n": "-n", "steps": "--steps", "guidance": "--guidance", "seed": "--seed"},
     "music": {"key": "--key", "bars": "--bars", "temperature": "--temperature", "seed": "--seed"},
-    "speech": {"input": "--input"},
+    "speech": {"input": "--input", "text": "--text"},
     "text": {"text": "--text"},
 }
 
@@ -198,6 +198,11 @@ def _sample_speech(args, spec, pipe, device, out: Path) -> int:
     from .speech.data import SAMPLE_RATE
     from .speech.pipelines import round_trip, speech_input
 
+    if spec.prior is not None:                   # text-to-speech: X = --text
+        return _synthesize(args, spec, pipe, out)
+    if args.text is not None:
+        raise ValueError(f"--text does not apply to {spec.name!r}, which round-trips audio (--input); "
+                         "text-to-speech pipelines: tts, tts_direct")
     wave, source = speech_input(args.input)
     rt = round_trip(spec.name, wave, pipe=pipe)
     sf.write(out, rt.y_hat, SAMPLE_RATE)
@@ -205,6 +210,24 @@ def _sample_speech(args, spec, pipe, device, out: Path) -> int:
     kept = f"{m['voiced_kept']:.0%} of {m['voiced']} voiced frames keep their pitch" if m["voiced"] else "no voiced frames"
     print(f"wrote {out}: render(Y') of {source}, {len(rt.y_hat) / SAMPLE_RATE:.2f} s, along {spec.name!r} "
           f"({spec.summary}); Y' shape {rt.y_prime.shape}; LSD {m['lsd_db']:.2f} dB, MCD {m['mcd_db']:.2f} dB, {kept}")
+    return 0
+
+
+def _synthesize(args, spec, pipe, out: Path) -> int:
+    import soundfile as sf
+
+    from .speech.data import SAMPLE_RATE
+    from .speech.pipelines import synthesize_text
+
+    if not args.text or args.input is not None:
+        raise ValueError(f"the text-to-speech pipeline {spec.name!r} reads typed text: pass --text \"some words\" "
+                         "(and no --input)")
+    got = synthesize_text(spec.name, args.text, pipe=pipe)
+    sf.write(out, got["wave"], SAMPLE_RATE)
+    seconds = len(got["wave"]) / SAMPLE_RATE
+    print(f"wrote {out}: {args.text!r} -> {' '.join(got['phonemes'])} -> {sum(got['durations'])} frames -> "
+          f"Y' {tuple(got['y_prime'].shape)} -> {seconds:.2f} s of audio along {spec.name!r} ({spec.summary}), "
+          f"in {got['seconds']:.2f} s")
     return 0
 
 
@@ -283,8 +306,8 @@ def main(argv=None) -> int:
     s.add_argument("--key", default=None, help="music: the key of X, e.g. 'G major', 'A minor' or 'Am' (default C major)")
     s.add_argument("--bars", type=int, default=None, help="music: the length of X in 4/4 bars (default 8)")
     s.add_argument("--temperature", type=float, default=None, help="music: the note sampler's temperature (default 1)")
-    s.add_argument("--input", default=None, help="speech: an audio file or a shipped clip name (default: us_16)")
-    s.add_argument("--text", default=None, help="text: the words to round-trip")
+    s.add_argument("--input", default=None, help="speech round trips: an audio file or a shipped clip name (default: us_16)")
+    s.add_argument("--text", default=None, help="text: the words to round-trip; speech (tts, tts_direct): the words to say")
     s.add_argument("--seed", type=int, default=None, help="image, music: the sampling seed (default 0)")
     s.add_argument("--device", default="auto")
     s.add_argument("--out", default=None, help="the file to write (default grid.png, melody.mid, speech.wav or text.txt)")

@@ -56,6 +56,10 @@ def test_sample_writes_one_file_per_modality(tmp_path, capsys):
     assert sr == 16000 and len(wave) > 8000 and "LSD" in capsys.readouterr().out
     assert main(["sample", "--pipeline", "g2p", "--text", "the knight wrote", "--out", str(tmp_path / "t.txt")]) == 0
     assert "DH AH | N AY T | R OW T" in (tmp_path / "t.txt").read_text()
+    assert main(["sample", "--pipeline", "tts", "--text", "the knight", "--out", str(tmp_path / "tts.wav")]) == 0
+    wave, sr = sf.read(tmp_path / "tts.wav")
+    said = capsys.readouterr().out
+    assert sr == 16000 and len(wave) > 1600 and "pau DH AH pau N AY T pau" in said and "Y' (80, " in said
 
 
 def test_sample_refuses_flags_that_do_not_apply(capsys):
@@ -66,6 +70,9 @@ def test_sample_refuses_flags_that_do_not_apply(capsys):
     assert main(["sample", "--pipeline", "stft+gl", "--seed", "3"]) == 1
     assert "--seed does not apply" in capsys.readouterr().err
     assert main(["sample", "--pipeline", "g2p"]) == 1 and "pass --text" in capsys.readouterr().err
+    assert main(["sample", "--pipeline", "tts_direct"]) == 1 and "pass --text" in capsys.readouterr().err
+    assert main(["sample", "--pipeline", "stft+gl", "--text", "hi"]) == 1
+    assert "round-trips audio" in capsys.readouterr().err
     assert main(["sample", "--pipeline", "melody_direct", "--key", "H"]) == 1 and "unknown key" in capsys.readouterr().err
 
 

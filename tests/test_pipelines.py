@@ -65,7 +65,9 @@ def test_every_pipeline_round_trips_with_the_shipped_weights(name, pipes):
         assert rt.y_prime is y or torch.equal(torch.as_tensor(rt.y_prime), torch.as_tensor(y))
     if spec.modality == "image":
         assert rt.y_hat.shape == y.shape and rt.metrics["psnr"] > (100 if spec.direct else 18)
-    if spec.modality == "speech":
+    if spec.modality == "speech" and spec.direct:                     # Y' = Y = the wave
+        assert rt.y_hat.shape == (8000,) and rt.metrics["lsd_db"] == 0
+    elif spec.modality == "speech":
         assert rt.y_prime.shape[1] == 63 and rt.y_hat.shape == (62 * 128,) and rt.metrics["lsd_db"] > 0
     if spec.modality == "text":
         assert len(rt.y_prime) == len(rt.y_hat) == 6 and rt.metrics["ler"] < 0.5
@@ -91,6 +93,13 @@ def test_every_pipeline_with_a_prior_generates(name, pipes):
         from regen_lite.speech.words import load_waves, word_clips
         y_prime, y = pipe.generate(load_waves(word_clips("heard")[:2]), generator=g)
         assert len(y_prime) == len(y) == 2 and all(isinstance(w, str) for w in y)
+    elif spec.modality == "speech":                                     # X: typed text, one utterance
+        from regen_lite.speech.synthesis_data import text_to_x
+        phonemes, x = text_to_x("the cat", "awb")
+        y_prime, y = pipe.generate(x, generator=g)
+        frames = int(pipe.prior.durations(*x).sum())
+        assert y.ndim == 1 and len(y) >= (frames - 1) * 128 and (y_prime is y or torch.equal(y_prime, y)) == spec.direct
+        assert y_prime.shape == ((80, frames) if not spec.direct else (frames * 128,))
     else:
         from regen_lite.music.pipelines import generate
         y_prime, y = generate(pipe, "A minor", 2, seed=0)
@@ -100,8 +109,8 @@ def test_every_pipeline_with_a_prior_generates(name, pipes):
 def test_direct_and_two_stage_pipelines_are_the_same_class(pipes):
     assert {type(p) for p in pipes.values()} == {Regenerator}
     direct = [n for n in ALL if registry.get_pipeline(n).direct]
-    assert {registry.get_pipeline(n).modality for n in direct} == {"image", "music", "text"}   # speech: no X yet
-    assert {pipes[n].extractor.name for n in direct} == {"identity", "melody_identity", "spelling"}
+    assert {registry.get_pipeline(n).modality for n in direct} == {"image", "music", "speech", "text"}
+    assert {pipes[n].extractor.name for n in direct} == {"identity", "melody_identity", "spelling", "wave"}
     for name in ALL:                                                   # no prior: the pipeline only reconstructs
         assert (pipes[name].prior is None) == (registry.get_pipeline(name).prior is None)
     with pytest.raises(RuntimeError, match="can only reconstruct"):

@@ -20,7 +20,7 @@ TINY = {"Classifier": dict(ch=8), "AE": dict(ch=8), "VAE": dict(ch=8), "VQVAE": 
         "FSQVAE": dict(ch=8), "SuperResolution": dict(ch=8, n_res=1), "DiffusionPrior": dict(ch=16),
         "CodePrior": dict(d=32, n_layer=1, n_head=2), "Seq2Seq": dict(d=16, n_head=2, n_enc=1, n_dec=1),
         "MelToLinear": dict(ch=16, n_blocks=1), "MelodyNet": dict(d=16, n_head=2, n_layer=1), "TemplatePrior": {},
-        "CTCRecognizer": dict(d=16, n_head=2, n_layer=1)}
+        "CTCRecognizer": dict(d=16, n_head=2, n_layer=1), "TextToSpeech": dict(d=16, n_encoder=1, n_decoder=1)}
 
 
 def tiny(name: str):
@@ -37,6 +37,9 @@ def tiny(name: str):
     if r.model.__name__ == "CTCRecognizer":
         from regen_lite.text.recipes import asr_evaluate
         r = replace(r, evaluate=partial(asr_evaluate, small_only=True))
+    if r.model.__name__ == "TextToSpeech":
+        from regen_lite.speech.recipes import evaluate_tts
+        r = replace(r, evaluate=partial(evaluate_tts, small_only=True))
     from regen_lite.image import recipes as image
     if r.evaluate is image.evaluate and r.kind == "prior":
         r = replace(r, evaluate=partial(image.evaluate, per_class=1))
@@ -69,7 +72,7 @@ def test_a_tiny_run_of_every_recipe_writes_the_same_keys(name, tmp_path):
     assert info["steps"] == (None if r.fit else 2) and info["metrics"]
     assert stem.with_suffix(".safetensors").exists() and not list((tmp_path / ".state").glob("*"))
     splits = set(json.loads((weights_dir() / f"{name}.json").read_text())["metrics"])
-    if r.model.__name__ in ("Seq2Seq", "CTCRecognizer"):
+    if r.model.__name__ in ("Seq2Seq", "CTCRecognizer", "TextToSpeech"):
         splits = {s for s in splits if s.endswith("_small")}
     splits.discard("full_test")             # measured only when trained on the full data (this run: the sample)
     assert set(info["metrics"]) == splits                     # the splits of the shipped checkpoint

@@ -160,7 +160,7 @@ def test_loud_float_audio_is_scaled_into_range():
 # ---------------------------------------------------------------- extractors: registry, shapes, describe()
 
 def test_registry_speech_and_image_are_separate():
-    assert list_extractors("speech") == ["stft_magnitude", "log_mel", "mfcc"]
+    assert list_extractors("speech") == ["stft_magnitude", "log_mel", "mfcc", "wave"]
     assert not set(list_extractors("speech")) & set(list_extractors("image"))
     assert {s.extractor for s in PIPELINES.values()} == set(list_extractors("speech"))
 

@@ -115,10 +115,39 @@ class MFCC(SpectrogramExtractor):
                 "only (pitch harmonics are lost); rendered by inverse DCT, mel inverse, Griffin-Lim")
 
 
+class IdentityRenderer:
+    """Y' = Y: nothing to render (the direct baseline's renderer)."""
+
+    def render(self, y_prime, *, generator: torch.Generator | None = None) -> torch.Tensor:
+        return torch.as_tensor(_np(y_prime))
+
+
+class Wave(TensorExtractor):
+    """The identity, Y' = Y = the wave itself: the direct baseline X -> Y of text-to-speech."""
+
+    name, modality, kind, discrete, layout = "wave", "speech", "explicit", False, "wave"
+    input_shape = (16_000,)
+    input_bits_per_value = 16
+
+    def __init__(self, renderer: str = "explicit", cfg: SpectrogramConfig | None = None):
+        self.cfg = cfg or SpectrogramConfig()
+        self.renderer = IdentityRenderer()
+
+    def extract(self, y) -> torch.Tensor:
+        return torch.as_tensor(_np(y))
+
+    def bits_per_value(self) -> float:
+        return 16.0
+
+    def notes(self):
+        return "the wave itself (Y' = Y): what the direct text-to-speech model writes, 16,000 samples/s"
+
+
 # the speech extractors by name (read by regen_lite.registry): name -> (factory(**kw) -> Extractor, summary)
 EXTRACTORS = {
     "stft_magnitude": (STFTMagnitude, "|STFT| (257 bins), Griffin-Lim renderer"),
     "log_mel": (LogMel, "80-band log-mel; renderer='explicit' (pseudo-inverse) or 'learned', then Griffin-Lim"),
     "mfcc": (MFCC, "20 MFCCs; inverse DCT + mel inverse + Griffin-Lim renderer"),
+    "wave": (Wave, "the identity (Y' = Y): the direct text-to-speech baseline"),
 }
 
