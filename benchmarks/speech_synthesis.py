@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from regen_lite.checkpoints import load_checkpoint, weights_dir  # noqa: E402
 from regen_lite.device import one_thread  # noqa: E402
 from regen_lite.speech.features import log_mel  # noqa: E402
-from regen_lite.speech.metrics import (cached_pitch, log_spectral_distance, mel_cepstral_distortion,  # noqa: E402
-                                       pitch_kept)
+from regen_lite.speech.metrics import (log_spectral_distance, mel_cepstral_distortion, pitch_kept,  # noqa: E402
+                                       pitch_track)
 from regen_lite.speech.recipes import synthesize_waves, tts_scores  # noqa: E402
 from regen_lite.speech.renderers import load_mel_renderer  # noqa: E402
 from regen_lite.speech.synthesis import TextToSpeech  # noqa: E402
@@ -42,12 +42,13 @@ from report import markdown_table, write_results  # noqa: E402
 SPLITS = {"unheard": "held-out words", "heard": "heard words, new setting"}
 
 
-def measure(waves, refs, words, recogniser, aligned: bool) -> dict:
-    """LSD, MCD and pitch kept against the recordings (when the frames line up), and the recogniser's PER."""
+def measure(waves, refs, ref_tracks, words, recogniser, aligned: bool) -> dict:
+    """LSD, MCD and pitch kept against the recordings (when the frames line up; ref_tracks: their pYIN tracks),
+    and the recogniser's PER."""
     heard = [r["symbols"] for r in recogniser.recognize(waves)]
     out = {"PER (ASR)": f"{100 * phoneme_error_rate(heard, words):.1f}%"}
     if aligned:
-        kept = [pitch_kept(cached_pitch(r), cached_pitch(w)) for w, r in zip(waves, refs)]
+        kept = [pitch_kept(t, pitch_track(w)) for w, t in zip(waves, ref_tracks)]
         voiced = sum(k["voiced"] for k in kept)
         out.update({"LSD dB": f"{np.mean([log_spectral_distance(w, r) for w, r in zip(waves, refs)]):.2f}",
                     "MCD dB": f"{np.mean([mel_cepstral_distortion(w, r) for w, r in zip(waves, refs)]):.2f}",
@@ -73,18 +74,19 @@ def main() -> None:
     for split, split_name in SPLITS.items():
         clips = tts_clips(split)
         refs, words = load_waves(clips), [c.word for c in clips]
+        tracks = [pitch_track(r) for r in refs]
         print(f"{split}: {len(clips)} clips", flush=True)
         rows.append({"split": split_name, "pipeline": "the engine's recording (what the recogniser hears best)",
-                     "durations": "engine", **measure(refs, refs, words, recogniser, aligned=True)})
+                     "durations": "engine", **measure(refs, refs, tracks, words, recogniser, aligned=True)})
         rendered = [renderer.render(torch.from_numpy(log_mel(r))).numpy() for r in refs]
         rows.append({"split": split_name, "pipeline": "oracle Y′: the recording's log-mel → renderer + Griffin-Lim",
-                     "durations": "engine", **measure(rendered, refs, words, recogniser, aligned=True)})
+                     "durations": "engine", **measure(rendered, refs, tracks, words, recogniser, aligned=True)})
         for label, (name, rend) in pipelines.items():
             model, _ = models[name]
             for oracle in (True, False):
                 waves, _ = synthesize_waves(model, clips, rend, oracle_durations=oracle)
                 rows.append({"split": split_name, "pipeline": label, "durations": "engine" if oracle else "predicted",
-                             **measure(waves, refs, words, recogniser, aligned=oracle)})
+                             **measure(waves, refs, tracks, words, recogniser, aligned=oracle)})
             s = tts_scores(model, clips, rend)
             durations.append({"split": split_name, "model": name, "duration error (frames per phoneme)":
                               s["duration_error_frames"], "predicted length / true length": s["length_ratio"]})
