@@ -130,7 +130,7 @@ class TableHelp(argparse.Action):
 
 
 def cmd_sample(args) -> int:
-    """X -> Y' -> Y with a named pipeline (or Y -> Y' -> Y where the modality has no X yet); writes one file."""
+    """X -> Y' -> Y with a named pipeline (or Y -> Y' -> Y for a pipeline without a prior); writes one file."""
     from .device import get_device
     from .registry import build_pipeline, get_pipeline
 
