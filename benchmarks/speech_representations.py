@@ -25,7 +25,7 @@ import torch
 from regen_lite.checkpoints import CheckpointError
 from regen_lite.speech.data import SAMPLE_RATE, load_speech_clips
 from regen_lite.speech.metrics import pitch_metrics, speech_metrics
-from regen_lite.speech.pipelines import PIPELINES, build_pipeline
+from regen_lite.speech.pipelines import PATHS, build_pipeline
 from report import markdown_table, write_results
 
 PCM_KBPS = SAMPLE_RATE * 16 / 1000     # Y itself: 256 kbit/s of 16-bit PCM
@@ -68,7 +68,7 @@ def main(argv=None):
         torch.set_num_threads(args.threads)
     clips = load_speech_clips(args.split)
     rows = []
-    for path, spec in PIPELINES.items():
+    for path, spec in PATHS.items():
         name, renderer = spec.extractor, "learned" if spec.renderer else "explicit"
         try:
             e = build_pipeline(path).extractor

@@ -20,7 +20,7 @@ from PIL import Image
 from app.speech import views as sv
 from regen_lite.speech.data import SAMPLE_RATE, load_speech_clips
 from regen_lite.speech.metrics import cached_pitch, pitch_kept, pitch_metrics
-from regen_lite.speech.pipelines import PIPELINES, round_trip
+from regen_lite.speech.pipelines import PATHS, round_trip
 
 gradio_client = pytest.importorskip("gradio_client")
 from gradio_client import Client, handle_file  # noqa: E402
@@ -78,7 +78,7 @@ def test_endpoints_are_listed(client):
     assert {"/speech_inspect", "/speech_compare_all"} <= set(named)
 
 
-@pytest.mark.parametrize("path", list(PIPELINES))
+@pytest.mark.parametrize("path", list(PATHS))
 def test_every_path_on_a_shipped_clip(client, path):
     result = inspect(client, path)
     assert_good_result(result, path, 2.32)
@@ -90,11 +90,11 @@ def test_every_path_on_a_shipped_clip(client, path):
 
 def test_compare_all_ranks_the_paths_like_the_benchmark(client):
     *waves, table = client.predict(None, "gb_03", api_name="/speech_compare_all")
-    assert len(waves) == len(PIPELINES)
+    assert len(waves) == len(PATHS)
     for w in waves:
         assert np.abs(read_wav(w)).max() > 0.05
     rows = {r[0]: dict(zip(table["headers"], r)) for r in table["data"]}
-    assert set(rows) == set(PIPELINES)
+    assert set(rows) == set(PATHS)
     lsd = {p: float(r["LSD dB"]) for p, r in rows.items()}
     kept = {p: number(r["voiced frames kept"]) for p, r in rows.items()}
     assert min(lsd, key=lsd.get) == "stft+gl" and lsd["stft+gl"] < 3
@@ -300,7 +300,7 @@ def test_clicking_the_tab_shows_a_clip_and_a_bad_upload_recovers(speech_page, ap
     page.get_by_text("Compare all paths on this input").click()
     page.locator("#speech_compare_all").click()
     wait_for_text(page, "speech_compare_table", "mfcc+inverse+gl")
-    for i in range(len(PIPELINES)):
+    for i in range(len(PATHS)):
         wait_for_audio(page, f"speech_compare_audio_{i}")
     page.screenshot(path=str(tmp_path / "speech_compare_all.png"), full_page=True)
     shutil.copy(tmp_path / "speech_compare_all.png", "/tmp/app_speech_compare.png")

@@ -58,6 +58,13 @@ def test_bad_text_gets_the_text_tabs_message_and_the_app_keeps_working(client, t
     assert set(say(client)[3]) == {"two-stage", "direct"}
 
 
+def test_a_long_text_is_trimmed_with_a_note(client):
+    from regen_lite.speech.synthesis_data import MAX_WORDS
+
+    *_, rows, notes = say(client, "go on " * 30)
+    assert f"only the first {MAX_WORDS} are used" in notes and rows["two-stage"]["frames"] > 100
+
+
 def test_an_unknown_voice_is_refused(client):
     with pytest.raises(AppError):
         say(client, voice="slt")

@@ -95,7 +95,7 @@ def test_every_pipeline_with_a_prior_generates(name, pipes):
         assert len(y_prime) == len(y) == 2 and all(isinstance(w, str) for w in y)
     elif spec.modality == "speech":                                     # X: typed text, one utterance
         from regen_lite.speech.synthesis_data import text_to_x
-        phonemes, x = text_to_x("the cat", "awb")
+        phonemes, x, _ = text_to_x("the cat", "awb")
         y_prime, y = pipe.generate(x, generator=g)
         frames = int(pipe.prior.durations(*x).sum())
         assert y.ndim == 1 and len(y) >= (frames - 1) * 128 and (y_prime is y or torch.equal(y_prime, y)) == spec.direct

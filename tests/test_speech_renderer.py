@@ -10,7 +10,7 @@ from regen_lite.checkpoints import load_checkpoint, weights_dir
 from regen_lite.registry import get_extractor
 from regen_lite.speech.data import load_speech_clips, speech_transcripts
 from regen_lite.speech.features import SpectrogramConfig, log_mel
-from regen_lite.speech.pipelines import PIPELINES, build_pipeline, round_trip
+from regen_lite.speech.pipelines import PATHS, build_pipeline, round_trip
 from regen_lite.speech.recipes import RECIPES, clips_data, evaluate_mel_renderer, magnitude_db, training_pairs
 from regen_lite.speech.renderers import LearnedMelRenderer, MelToLinear, MelToLinearConfig
 
@@ -124,12 +124,12 @@ def test_learned_renderer_plugs_into_the_log_mel_extractor(shipped):
 
 # ---------------------------------------------------------------- helpers for the app and notebook
 
-@pytest.mark.parametrize("path", list(PIPELINES))
+@pytest.mark.parametrize("path", list(PATHS))
 def test_round_trip_returns_every_stage(path):
     y = load_speech_clips("test")[1].wave[:8000]
     pipe = build_pipeline(path)
     out = round_trip(path, y, pipe=pipe, pitch=False)
-    rows = {"stft_magnitude": 257, "log_mel": 80, "mfcc": 20}[PIPELINES[path].extractor]
+    rows = {"stft_magnitude": 257, "log_mel": 80, "mfcc": 20}[PATHS[path].extractor]
     assert out.y_prime.shape == (rows, 63) and pipe.renderer.to_magnitude(out.y_prime).shape == (257, 63)
     assert out.y_hat.shape == (62 * 128,) and out.y_hat.dtype == np.float32
     assert out.seconds["extract"] >= 0 and out.seconds["render"] >= 0

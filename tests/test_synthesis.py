@@ -10,8 +10,8 @@ import torch
 from regen_lite.checkpoints import load_checkpoint, weights_dir
 from regen_lite.speech.synthesis import (POSITION_BINS, SYMBOLS, VOICES, TextToSpeech, TTSConfig, length_regulate,
                                          stft_loss)
-from regen_lite.speech.synthesis_data import (clip_durations, clip_phonemes, durations_of, encode_x, n_frames,
-                                              parse_setting, text_to_x, tts_clips, tts_tensors)
+from regen_lite.speech.synthesis_data import (MAX_WORDS, clip_durations, clip_phonemes, durations_of, encode_x,
+                                              n_frames, parse_setting, text_to_x, tts_clips, tts_tensors)
 from regen_lite.text.lexicon import TextError
 
 # ---------------------------------------------------------------- X, Y and the durations
@@ -45,11 +45,14 @@ def test_settings_and_x_tensors():
 
 
 def test_typed_text_becomes_phonemes_with_pauses_and_bad_text_is_refused():
-    phones, (ids, voice, setting) = text_to_x("The cat!", "rms", stretch=1.2)
-    assert phones == ["pau", "DH", "AH", "pau", "K", "AE", "T", "pau"] and ids.shape == (1, 8)
+    phones, (ids, voice, setting), notices = text_to_x("The cat!", "rms", stretch=1.2)
+    assert phones == ["pau", "DH", "AH", "pau", "K", "AE", "T", "pau"] and ids.shape == (1, 8) and notices == []
     assert voice.tolist() == [VOICES.index("rms")] and setting.tolist() == [[pytest.approx(0.2), 0.0]]
     with pytest.raises(TextError):
         text_to_x("   ")
+    phones, _, notices = text_to_x("the cat " * 40)                       # 80 words: trimmed to MAX_WORDS
+    assert phones.count("pau") == MAX_WORDS + 1
+    assert notices == [f"the text has 80 words; only the first {MAX_WORDS} are used"]
     with pytest.raises(ValueError, match="unknown voice 'slt'"):
         text_to_x("hello", "slt")
 

@@ -9,7 +9,7 @@ import gradio as gr
 from app.base import AppContext, AppTab, BuiltTab
 from app.speech import views as sv
 from app.url_state import UrlField, one_of
-from regen_lite.speech.pipelines import PIPELINES
+from regen_lite.speech.pipelines import PATHS
 
 EXPLANATION = """
 **What you are looking at.** Y is a short recording of speech: a wave of 16,000 numbers per second.
@@ -52,7 +52,7 @@ def picture(label: str, elem_id: str) -> gr.Image:
 def build(ctx: AppContext) -> BuiltTab:
     choices = sv.clip_choices()
     clip_names = [value for _, value in choices]
-    path_names = list(PIPELINES)
+    path_names = list(PATHS)
     # the learned renderer's weights and librosa load on the first request, not while the app starts
     paths = lambda: ctx.shared("speech_paths", sv.load_paths)   # noqa: E731
 
@@ -80,7 +80,7 @@ def build(ctx: AppContext) -> BuiltTab:
         except Exception as e:   # a failing model must not leave a bare "Error"
             raise gr.Error(f"{path} failed on this audio: {type(e).__name__}: {e}") from e
         notes = [f"**Input:** {audio.source}"] + [f"- {n}" for n in audio.notes]
-        notes.append(f"\n**Path:** {PIPELINES[path].summary}")
+        notes.append(f"\n**Path:** {PATHS[path].summary}")
         lost = sv.pitch_note(r.metrics, pipe.extractor.name)
         if lost:
             notes.append(f"\n**Pitch lost.** {lost}")

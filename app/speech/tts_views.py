@@ -91,10 +91,11 @@ def synthesize_view(text: str | None, voice: str, stretch: float, f0: float, pip
                       "log-mel 80 × N" if name == "tts" else "the wave itself", sum(g["durations"]),
                       round(seconds, 2), round(g["seconds"], 3), round(g["seconds"] / max(seconds, 1e-6), 3)])
     phones = " ".join("|" if p == "pau" else p for p in two["phonemes"])
+    said = "".join(f"\n\n**Note:** {n[:1].upper() + n[1:]}." for n in two["notices"])
     notes = (f"**X:** “{text.strip()}”, voice {VOICE_NOTES.get(voice, voice)}, speed ×{1 / stretch:.2f} "
              f"(duration stretch {stretch:g}){f', pitch target {f0:g} Hz' if voice == 'kal16' else ''}.\n\n"
              f"**Phonemes** (the dictionary, else the learned G2P; | = pause): {phones}\n\n"
              f"**Durations:** the two-stage model predicts {sum(two['durations'])} frames of 8 ms (drawn on Y'), "
              f"the direct model {sum(direct['durations'])}: the same design of duration predictor, trained in "
-             "each model on the engine's phone durations.")
+             "each model on the engine's phone durations." + said)
     return TTSView(pcm16(two["wave"]), pcm16(direct["wave"]), _stack(mel, direct_pic), table, notes)

@@ -26,7 +26,7 @@ from app.pictures import BACKGROUND, INK, caption, colour_bar, colourise, font
 from regen_lite.checkpoints import CheckpointError
 from regen_lite.speech.data import SAMPLE_RATE, AudioError, load_speech_clips, read_audio, speech_transcripts
 from regen_lite.speech.features import SpectrogramConfig, stft_magnitude
-from regen_lite.speech.pipelines import PIPELINES, build_pipeline, round_trip
+from regen_lite.speech.pipelines import PATHS, build_pipeline, round_trip
 from regen_lite.speech.viz import display_values, magnitude_to_db
 
 DEFAULT_PATH = "mel+learned+gl"     # the regeneration-learning path: a compact Y', a learned renderer
@@ -54,7 +54,7 @@ class SpeechPaths:
 def load_paths() -> SpeechPaths:
     """build_pipeline(name) for every speech pipeline (the learned mel renderer's weights load here)."""
     found = SpeechPaths()
-    for name in PIPELINES:
+    for name in PATHS:
         try:
             found.available[name] = build_pipeline(name)
         except CheckpointError as e:

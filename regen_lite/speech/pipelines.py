@@ -38,6 +38,9 @@ PIPELINES = {s.name: s for s in [
                  "text -> phonemes -> durations -> the wave itself (Y' = Y)", direct=True),
 ]}
 
+# the four round-trip paths Y -> Y' -> Y, without a prior: the Speech tab, notebook 8, speech_representations.py
+PATHS = {name: spec for name, spec in PIPELINES.items() if spec.prior is None}
+
 
 def _spec(name: str) -> PipelineSpec:
     if name not in PIPELINES:
@@ -95,15 +98,16 @@ def speech_input(source: str | None = None) -> tuple[np.ndarray, str]:
 def synthesize_text(name: str, text: str, voice: str = "kal16", stretch: float = 1.0, f0: float = 90.0, *,
                     pipe: Regenerator | None = None) -> dict:
     """Typed text -> both halves of a TTS pipeline: {"phonemes", "durations" (frames per phoneme), "y_prime"
-    (log-mel (80, N) in dB, or the wave itself), "wave" (T,) numpy float32, "seconds" (both stages)}.
+    (log-mel (80, N) in dB, or the wave itself), "wave" (T,) numpy float32, "seconds" (both stages), "notices"
+    (what reading the text changed, e.g. a long text trimmed to text_to_x's max_words)}.
     Raises text.lexicon.TextError for empty, non-English or numbers-only text."""
     import time
 
     from .synthesis_data import text_to_x
 
     pipe = pipe or build_pipeline(name)
-    phonemes, x = text_to_x(text, voice, stretch, f0)
+    phonemes, x, notices = text_to_x(text, voice, stretch, f0)
     t0 = time.perf_counter()
     y_prime, wave = pipe.generate(x)            # the one Regenerator: prior.sample(X), then renderer.render(Y')
     return {"phonemes": phonemes, "durations": pipe.prior.durations(*x)[0].tolist(), "y_prime": y_prime.numpy(),
-            "wave": wave.numpy().astype(np.float32), "seconds": time.perf_counter() - t0}
+            "wave": wave.numpy().astype(np.float32), "seconds": time.perf_counter() - t0, "notices": notices}

@@ -9,7 +9,7 @@ clips); slt stays held out. The held-out *words* are the corpus's `unheard` spli
 
     clips = tts_clips("train")
     phonemes, voice, setting = encode_x(clips)            # (B, L) ids, (B,), (B, 2)
-    x = text_to_x("hello world", "kal16")                 # typed text -> G2P -> the same three tensors
+    phonemes, x, notices = text_to_x("hello world", "kal16")   # typed text -> G2P -> the same three tensors
 """
 
 from __future__ import annotations
@@ -105,16 +105,21 @@ def tts_tensors(clips: Sequence[WordClip], output: str) -> tuple[torch.Tensor, .
     return (*encode_x(clips), durations_of(clips), target, frames)
 
 
-def text_to_x(text: str, voice: str = "kal16", stretch: float = 1.0, f0: float = 90.0,
-              g2p: G2P | None = None) -> tuple[list[str], tuple[torch.Tensor, ...]]:
+MAX_WORDS = 30      # the models learned from single words: a longer text is trimmed, with a notice
+
+
+def text_to_x(text: str, voice: str = "kal16", stretch: float = 1.0, f0: float = 90.0, g2p: G2P | None = None,
+              max_words: int = MAX_WORDS) -> tuple[list[str], tuple[torch.Tensor, ...], list[str]]:
     """Typed text -> words (parse_text: the Text tab's checks and messages) -> phonemes (the dictionary, else the
-    learned G2P), a pause at both ends and between words, as flite says a word -> (phonemes, X tensors)."""
+    learned G2P), a pause at both ends and between words, as flite says a word -> (phonemes, X tensors, notices:
+    what parse_text changed or skipped, e.g. a text over max_words trimmed)."""
     if voice not in VOICES:
         raise ValueError(f"unknown voice {voice!r}; choose from {', '.join(VOICES)}")
-    words = parse_text(text).words
+    parsed = parse_text(text, max_words=max_words)
+    words = parsed.words
     g2p = g2p or G2P()
     phones = ["pau"]
     for p in g2p.extract(words):
         phones += list(p) + ["pau"]
     setting = torch.tensor([[stretch - 1.0, (f0 - 90.0) / 30.0 if voice == "kal16" else 0.0]])
-    return phones, (pad_ids([phones]), torch.tensor([VOICES.index(voice)]), setting)
+    return phones, (pad_ids([phones]), torch.tensor([VOICES.index(voice)]), setting), parsed.notices
