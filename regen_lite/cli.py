@@ -77,6 +77,8 @@ def cmd_train(args) -> int:
     stem, info = run_recipe(get_recipe(args.name), epochs=args.epochs, max_steps=args.steps, data=args.data,
                             device=args.device, out_dir=args.out, resume=args.resume, progress=not args.quiet,
                             seed=args.seed)
+    if stem is None:   # not process 0 of a launched (data-parallel) run: process 0 reports and saves
+        return 0
     print(f"saved {stem}.safetensors (+ .json) after {info['train_seconds']} s of training")
     for split, m in info["metrics"].items():
         print(f"  {split}: " + ", ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in m.items()))

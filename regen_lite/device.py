@@ -1,4 +1,5 @@
-"""Pick the compute device in one place: CUDA, then Apple MPS, then CPU; and the CPU thread count.
+"""Pick the compute device in one place: CUDA, then Apple MPS, then CPU; the CPU thread count; and
+which process this is when training runs as several (data-parallel, under `accelerate launch`).
 
 The user overrides the choice with `--device` on the CLI or the REGEN_LITE_DEVICE
 environment variable. Nothing else in the kit names a device string.
@@ -47,3 +48,14 @@ def one_thread():
         yield
     finally:
         torch.set_num_threads(n)
+
+
+def world_size() -> int:
+    """How many processes train together: N when launched as N processes (`accelerate launch` or `torchrun`
+    set WORLD_SIZE), else 1."""
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def is_main_process() -> bool:
+    """True in a plain run and in process 0 of a launched one: the only process that measures and writes files."""
+    return int(os.environ.get("RANK", "0")) == 0

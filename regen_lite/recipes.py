@@ -23,7 +23,7 @@ from typing import Callable
 import torch
 
 from .checkpoints import read_info, save_checkpoint
-from .device import one_thread
+from .device import is_main_process, one_thread
 from .paths import weights_dir
 from .train import TrainConfig, fit
 
@@ -113,7 +113,8 @@ def run_recipe(recipe: Recipe, *, epochs: int | None = None, max_steps: int | No
 
     epochs, max_steps, seed: override the recipe's TrainConfig. data: one of recipe.sources.
     resume: continue from OUT/.state/NAME. extractor: a prior's Y' when it is not a registered one.
-    Returns (checkpoint stem, JSON info)."""
+    Returns (checkpoint stem, JSON info). Launched as several processes (train.fit runs data-parallel), only
+    process 0 measures and saves; the others return (None, {}) once training ends."""
     check_flags(recipe, epochs=epochs, max_steps=max_steps, data=data, device=device, resume=resume,
                 seed=seed, extractor=extractor)
     cfg = None
@@ -136,6 +137,8 @@ def run_recipe(recipe: Recipe, *, epochs: int | None = None, max_steps: int | No
             result = fit(model, tensors, cfg, state_path=state, resume=resume, desc=recipe.name)
             model = result.model
         wall, cpu = time.perf_counter() - t, time.process_time() - c
+        if not is_main_process():
+            return None, {}
         threads = torch.get_num_threads()
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
 

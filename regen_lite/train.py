@@ -1,8 +1,15 @@
-"""One model-agnostic fit loop: device, seeding, tqdm progress, weight EMA, resume, NaN guard.
+"""One model-agnostic fit loop: device, seeding, tqdm progress, weight EMA, resume, NaN guard, and
+data parallelism over several processes.
 
 Any model works if `model(*batch)` returns (output, loss, stats). The data is a tuple of tensors
 held in memory (Fashion-MNIST is 47 MB as float32), shuffled with a seeded generator per epoch so a
 resumed run sees the same batches as an uninterrupted one.
+
+Launched as N processes (`accelerate launch --multi_gpu --num_processes N -m regen_lite.cli train NAME`,
+or torchrun), fit runs data-parallel through Hugging Face Accelerate: every process draws the same
+global batch of cfg.batch_size examples, takes every N-th of them, and PyTorch's DistributedDataParallel
+averages the gradients, so each optimizer step follows the gradient of the whole global batch, as one
+process would (to float rounding; buffers such as an EMA codebook follow process 0's share).
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 
-from .device import get_device
+from .device import get_device, world_size
 
 
 @dataclass
@@ -113,15 +120,26 @@ def fit(model: torch.nn.Module, data: tuple[torch.Tensor, ...], cfg: TrainConfig
     """
     set_seed(cfg.seed)
     device = get_device(cfg.device)
+    acc = None
+    if world_size() > 1:   # launched as several processes: data-parallel (gloo between CPU processes, NCCL on GPUs)
+        from accelerate import Accelerator
+        acc = Accelerator(cpu=device.type == "cpu")
+        device = acc.device
+        if cfg.batch_size % acc.num_processes:
+            raise ValueError(f"batch size {cfg.batch_size} does not split evenly over {acc.num_processes} processes")
+    rank, world = (acc.process_index, acc.num_processes) if acc else (0, 1)
     model.to(device).train()
     ema = copy.deepcopy(model).eval() if cfg.ema_decay > 0 else None
     for p in ema.parameters() if ema is not None else []:
         p.requires_grad_(False)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    core = model                            # the model itself: what the EMA follows and the state saves
+    if acc is not None:
+        model = acc.prepare(model)          # DistributedDataParallel: backward() averages gradients over processes
     n = len(data[0])
     steps_per_epoch = math.ceil(n / cfg.batch_size)
     total = steps_per_epoch * cfg.epochs if cfg.max_steps is None else min(cfg.max_steps, steps_per_epoch * cfg.epochs)
-    result = FitResult(model=ema if ema is not None else model)
+    result = FitResult(model=ema if ema is not None else core)
     start_epoch, step = 0, 0
     state_path = Path(state_path) if state_path else None
     if resume and state_path and state_path.with_suffix(".safetensors").exists():
@@ -131,7 +149,7 @@ def fit(model: torch.nn.Module, data: tuple[torch.Tensor, ...], cfg: TrainConfig
         if changed:
             raise ValueError(f"cannot resume from {state_path}: it was trained with different {sorted(changed)}; "
                              "delete it or run without --resume")
-        meta = _load_state(state_path, model, ema, opt)
+        meta = _load_state(state_path, core, ema, opt)
         start_epoch, step, result.history = meta["epoch"], meta["step"], meta["history"]
         result.seconds = meta.get("seconds", 0.0)
 
@@ -143,17 +161,18 @@ def fit(model: torch.nn.Module, data: tuple[torch.Tensor, ...], cfg: TrainConfig
         perm = torch.randperm(n, generator=g)
         sums: dict[str, float] = {}
         count = 0
-        bar = tqdm(range(steps_per_epoch), desc=f"{desc} {epoch + 1}/{cfg.epochs}", disable=not cfg.progress,
-                   leave=False, mininterval=1.0)
+        bar = tqdm(range(steps_per_epoch), desc=f"{desc} {epoch + 1}/{cfg.epochs}",
+                   disable=not cfg.progress or rank > 0, leave=False, mininterval=1.0)
         for i in bar:
             if step >= total:
                 break
-            idx = perm[i * cfg.batch_size:(i + 1) * cfg.batch_size]
+            idx = perm[i * cfg.batch_size:(i + 1) * cfg.batch_size][rank::world]   # this process's share
             batch = [t[idx].to(device) for t in data]
             for group in opt.param_groups:
                 group["lr"] = lr_at(step, total, cfg)
             _, loss, stats = model(*batch)
-            if not torch.isfinite(loss):
+            batch_loss = loss.detach() if acc is None else acc.reduce(loss.detach(), "mean")  # the global batch's
+            if not torch.isfinite(batch_loss):
                 bad_in_a_row += 1
                 result.skipped_steps += 1
                 opt.zero_grad(set_to_none=True)
@@ -163,27 +182,30 @@ def fit(model: torch.nn.Module, data: tuple[torch.Tensor, ...], cfg: TrainConfig
                 continue
             bad_in_a_row = 0
             opt.zero_grad(set_to_none=True)
-            loss.backward()
+            if acc is None:
+                loss.backward()
+            else:
+                acc.backward(loss)
             if cfg.grad_clip:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
             opt.step()
             if ema is not None:
-                ema_update(ema, model, cfg.ema_decay, step)
+                ema_update(ema, core, cfg.ema_decay, step)
             step += 1
             count += 1
-            sums["loss"] = sums.get("loss", 0.0) + loss.item()
+            sums["loss"] = sums.get("loss", 0.0) + batch_loss.item()
             for k, v in stats.items():
                 if isinstance(v, (int, float)):
                     sums[k] = sums.get(k, 0.0) + float(v)
             if i % 20 == 0:
-                bar.set_postfix(loss=f"{loss.item():.4f}")
+                bar.set_postfix(loss=f"{batch_loss.item():.4f}")
         result.seconds += time.perf_counter() - t0
         if count == 0:
             break
         result.history.append({"epoch": epoch + 1, **{k: v / max(1, count) for k, v in sums.items()}})
-        if state_path:
+        if state_path and rank == 0:
             state_path.parent.mkdir(parents=True, exist_ok=True)
-            _save_state(state_path, model, ema, opt, {"epoch": epoch + 1, "step": step, "history": result.history,
+            _save_state(state_path, core, ema, opt, {"epoch": epoch + 1, "step": step, "history": result.history,
                                                       "seconds": result.seconds, "config": asdict(cfg)})
     result.steps = step
     result.model.eval()
