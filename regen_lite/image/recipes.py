@@ -32,7 +32,7 @@ from .pipelines import PIPELINE_OF_PRIOR, PIPELINES, build_pipeline
 from .priors import CodePrior, CodePriorConfig, DiffusionPrior, DiffusionPriorConfig
 from .renderers import LearnedRenderer, SuperResConfig, SuperResolution
 
-AE_SIZE = dict(ch=32, n_res=1)  # sized so each autoencoder trains on 60k images in < 10 min on 2 CPU cores
+AE_SIZE = dict(ch=32, n_res=1)  # 4 epochs of 60k images: 379 s on one 2-core CPU, 798 s on a 2-core AMD EPYC
 # targets of the shipped representations on the full 10k test set: (min PSNR dB, min fraction of codes used)
 REPRESENTATION_TARGETS = {"ae": (25.0, None), "vae": (23.0, None), "vqvae": (23.0, 0.95), "fsq": (22.0, 0.95)}
 # optimizer steps of each prior X -> Y', chosen so that each trains in about 8 CPU-minutes on 2 cores
