@@ -13,8 +13,8 @@ Three pairs, each peer given the CPU seconds the kit's own recipe costs on *this
     kit prior_direct       against  the Hugging Face diffusion course's class-conditioned UNet2DModel
                                     (unit 2: channels 32/64/64 with attention) and diffusers' DDPM scheduler
 
-How "equal CPU time" is set: the kit's recipe is timed here for its first optimizer steps through train.fit
-(after a warm-up) and its cost is that per-step CPU time x the recipe's step count; its quality is measured
+How "equal CPU time" is set: the kit's recipe is timed here for a few optimizer steps through train.fit
+(after a warm-up; the least of 3 tries) and its cost is that per-step CPU time x the recipe's step count; its quality is measured
 on the shipped checkpoint, which that recipe remakes bit for bit on any CPU. Each peer then trains until
 this process has used that many CPU seconds (time.process_time, all threads: another job on the machine
 does not eat into a peer's budget), its evaluation excluded. Every model is scored by the same code on the
@@ -25,6 +25,8 @@ Frechet distance (reference-classifier features) against the 10k test set and th
 from __future__ import annotations
 
 import argparse
+import os
+import platform
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -33,7 +35,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from regen_lite.checkpoints import load_checkpoint, weights_dir
+from regen_lite.checkpoints import load_checkpoint, read_info, weights_dir
 from regen_lite.image import metrics
 from regen_lite.image.data import load_fashion_mnist, to_float
 from regen_lite.image.networks import Classifier
@@ -137,19 +139,9 @@ def kit_cost(name: str, source: str, warm: int, n: int, repeats: int = 3) -> dic
         torch.manual_seed(0)
         fit(recipe.build(), tensors, replace(recipe.train, max_steps=k, progress=False, device="cpu"))
     cpu_step, wall_step = cost_per_step(train, warm, n, repeats)
-    steps = recipe_steps(name)
+    steps = read_info(weights_dir() / name)["steps"]   # the shipped checkpoint's: the recipe on the full data
     return {"cpu_per_step": cpu_step, "wall_per_step": wall_step, "steps": steps, "cpu_s": cpu_step * steps,
             "images_per_s": recipe.train.batch_size / wall_step}
-
-
-def recipe_steps(name: str) -> int:
-    """The optimizer steps of the shipped checkpoint (its JSON), i.e. of the recipe on the full data."""
-    return load_checkpoint_info(name)["steps"]
-
-
-def load_checkpoint_info(name: str) -> dict:
-    import json
-    return json.loads((weights_dir() / f"{name}.json").read_text())
 
 
 class Budget:
@@ -391,8 +383,6 @@ def ae_row(name, peer_name, cost, kit, peer, budget) -> dict:
 
 
 def header(title: str, quick: bool, seconds: float) -> str:
-    import os
-    import platform
     return (f"# The kit beside its peers at equal CPU time. {title}\n\n"
             + ("**--quick run: the shipped 5k sample, 0.3% of each budget; the numbers only show the code path.**\n\n"
                if quick else "")
