@@ -121,7 +121,8 @@ def main(argv=None) -> int:
 
     (cpu_loss, cpu_s), (dev_loss, dev_s) = train_ae(cpu, args.steps, args.data), train_ae(device, args.steps, args.data)
     train_ok = abs(cpu_loss - dev_loss) <= TOLERANCE["train loss (relative)"] * cpu_loss
-    train_row = {"what": f"train `ae`, {args.steps} steps x 128", "CPU s": round(cpu_s, 2), f"{device} s": round(dev_s, 3),
+    batch = RECIPES["ae"].train.batch_size
+    train_row = {"what": f"train `ae`, {args.steps} steps x {batch}", "CPU s": round(cpu_s, 2), f"{device} s": round(dev_s, 3),
                  "speed-up": round(cpu_s / dev_s, 1), "CPU": f"loss {cpu_loss:.5f}", str(device): f"loss {dev_loss:.5f}",
                  "agrees": "yes" if train_ok else "NO: training loss"}
 

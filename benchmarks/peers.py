@@ -14,12 +14,17 @@ Three pairs, each peer given the CPU seconds the kit's own recipe costs on *this
                                     (unit 2: channels 32/64/64 with attention) and diffusers' DDPM scheduler
 
 How "equal CPU time" is set: the kit's recipe is timed here for a few optimizer steps through train.fit
-(after a warm-up; the least of 3 tries) and its cost is that per-step CPU time x the recipe's step count; its quality is measured
-on the shipped checkpoint, which that recipe remakes bit for bit on any CPU. Each peer then trains until
-this process has used that many CPU seconds (time.process_time, all threads: another job on the machine
-does not eat into a peer's budget), its evaluation excluded. Every model is scored by the same code on the
-same test images; the diffusion models on the same number of samples (DDIM 25 steps each), with the kit's
-Frechet distance (reference-classifier features) against the 10k test set and the classifier's accuracy.
+(after a warm-up; the least of 3 tries; time.process_time, all threads) and its cost is that per-step CPU
+time x the recipe's step count; its quality is measured on the shipped checkpoint, which that recipe remakes
+bit for bit on any CPU. Each autoencoder peer is timed the same way (same warm-up, steps and tries) and
+trains for as many steps as fit in that cost. Timing both sides alike matters on a shared machine, where
+the cost of a step drifts a lot from one run to the next (the ae recipe: 259 CPU s by its timed steps,
+456 CPU s in its recorded training run 20 minutes earlier): a budget timed in short tries and then spent
+in one long run would hand whichever side ran in the slower minutes fewer steps. The diffusion peer still trains until this process has used the kit's CPU
+seconds, its evaluation excluded (the course UNet's table was measured that way; see the README). Every
+model is scored by the same code on the same test images; the diffusion models on the same number of
+samples (DDIM 25 steps each), with the kit's Frechet distance (reference-classifier features) against the
+10k test set and the classifier's accuracy.
 """
 
 from __future__ import annotations
@@ -165,9 +170,9 @@ def psnr_of(fn, images: torch.Tensor) -> float:
     return metrics.psnr(metrics.batched(fn, images), images)
 
 
-def train_classic(train: torch.Tensor, test: torch.Tensor, marks: dict[str, float], seed: int = 0) -> dict:
-    """Train ClassicAE (Adam 2e-3, batch 128, shuffled epochs) until the largest CPU mark; at each mark
-    (name -> CPU seconds) measure test PSNR. Returns {name: {"psnr", "steps", "cpu_s", "wall_s", "images_per_s"}}."""
+def train_classic(train: torch.Tensor, test: torch.Tensor, marks: dict[str, int], seed: int = 0) -> dict:
+    """Train ClassicAE (Adam 2e-3, batch 128, shuffled epochs) until the largest step mark; at each mark
+    (name -> optimizer steps) measure test PSNR. Returns {name: {"psnr", "steps", "cpu_s", "wall_s", "images_per_s"}}."""
     torch.manual_seed(seed)
     model, budget, out, step = ClassicAE(), Budget(), {}, 0
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)
@@ -183,7 +188,7 @@ def train_classic(train: torch.Tensor, test: torch.Tensor, marks: dict[str, floa
                 loss.backward()
                 opt.step()
             step, budget.images = step + 1, budget.images + len(y)
-            while pending and budget.cpu >= pending[0][1]:
+            while pending and step >= pending[0][1]:
                 name, _ = pending.pop(0)
                 model.eval()
                 out[name] = {"psnr": psnr_of(model, test), "steps": step, "cpu_s": budget.cpu,
@@ -192,6 +197,15 @@ def train_classic(train: torch.Tensor, test: torch.Tensor, marks: dict[str, floa
             if not pending:
                 break
     return out
+
+
+def classic_steps(train: torch.Tensor, budgets: dict[str, float], warm: int, n: int, repeats: int = 3) -> dict:
+    """How many ClassicAE steps fit in each budget (name -> CPU seconds): its per-step CPU time timed exactly as
+    the kit recipe's is (cost_per_step: the same warm-up, steps and tries), so both sides are timed alike."""
+    def run(k):
+        train_classic(train, train[:1], {"end": k})
+    cpu_step, _ = cost_per_step(run, warm, n, repeats)
+    return {name: max(1, round(cpu_s / cpu_step)) for name, cpu_s in budgets.items()}
 
 
 def train_library_vq(source: str, test: torch.Tensor, cpu_s: float, warm: int, n: int) -> dict:
@@ -321,8 +335,8 @@ class Run:
         print("kit recipes, CPU s here:", {k: round(c["cpu_s"], 1) for k, c in cost.items()}, flush=True)
         return cost
 
-    def write(self, part: str, title: str, rows: list[dict], started: float):
-        text = header(title, self.quick, time.perf_counter() - started) + markdown_table(rows)
+    def write(self, part: str, title: str, rows: list[dict], started: float, peer_budget: str):
+        text = header(title, self.quick, time.perf_counter() - started, peer_budget) + markdown_table(rows)
         print(text)
         flags = f" --part {part}" + (" --quick" if self.quick else "")
         write_results(f"peers_{part}", text, rows, out_dir=self.args.out, command=f"python benchmarks/peers.py{flags}")
@@ -331,7 +345,8 @@ class Run:
         started = time.perf_counter()
         cost = self.budget(("ae", "vae", "vqvae"))
         budget = {name: c["cpu_s"] * self.scale for name, c in cost.items()}
-        classic = train_classic(self.train, self.test, budget)
+        steps = classic_steps(self.train, budget, self.warm, self.n, 1 if self.quick else 3)
+        classic = train_classic(self.train, self.test, steps)
         print("ClassicAE:", classic, flush=True)
         library = train_library_vq(self.source, self.test, budget["vqvae"], self.warm, self.n)
         print("library VQ:", library, flush=True)
@@ -340,7 +355,9 @@ class Run:
         rows.append(ae_row("vqvae", "kit VQ-VAE + vector-quantize-pytorch", cost["vqvae"],
                            kit_autoencoder("vqvae", self.test), library, budget["vqvae"]))
         self.write("autoencoders", f"Autoencoders: test PSNR on the {len(self.test)} test images; images/s = "
-                   "training images per wall second (the kit's from its timed steps)", rows, started)
+                   "training images per wall second (the kit's from its timed steps)", rows, started,
+                   "each peer's per-step CPU time is timed the same way, and it trains for as many steps as fit in "
+                   "those seconds (peer CPU s: what its training run then used)")
 
     def diffusion(self):
         started = time.perf_counter()
@@ -368,11 +385,12 @@ class Run:
         ]
         self.write("diffusion", f"Pixel diffusion X = class -> Y: {n} samples each (DDIM 25 steps), FD in the "
                    f"reference classifier's features against the {len(self.test)} test images, the classifier's "
-                   "accuracy on the samples", rows, started)
+                   "accuracy on the samples", rows, started,
+                   "the peer trains until this process has used that many CPU seconds (evaluation excluded)")
 
 
 def ae_row(name, peer_name, cost, kit, peer, budget) -> dict:
-    return {"kit model": name, "peer": peer_name, "CPU s (kit recipe here)": round(budget, 1),
+    return {"kit model": name, "peer": peer_name, "CPU s (kit recipe here)": round(budget, 1), "kit steps": cost["steps"],
             "kit PSNR dB": round(kit["psnr"], 2), "peer PSNR dB": round(peer["psnr"], 2),
             "kit - peer dB": round(kit["psnr"] - peer["psnr"], 2),
             "kit code usage": "" if kit.get("usage") is None else f"{kit['usage']:.0%}",
@@ -382,15 +400,15 @@ def ae_row(name, peer_name, cost, kit, peer, budget) -> dict:
             "peer steps": peer["steps"], "peer CPU s": round(peer["cpu_s"], 1)}
 
 
-def header(title: str, quick: bool, seconds: float) -> str:
+def header(title: str, quick: bool, seconds: float, peer_budget: str) -> str:
     return (f"# The kit beside its peers at equal CPU time. {title}\n\n"
             + ("**--quick run: the shipped 5k sample, 0.3% of each budget; the numbers only show the code path.**\n\n"
                if quick else "")
             + f"One run on one machine ({platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
             f"{torch.get_num_threads()} threads), {seconds / 60:.0f} minutes. Each kit recipe's CPU seconds on this "
             "machine = its per-step CPU time through train.fit, timed here (the least of 3 tries), x its step count; "
-            "each peer trains for that many CPU seconds of this process (evaluation excluded). The kit's figures are "
-            "measured here on its shipped checkpoint, which the recipe remakes bit for bit.\n\n")
+            f"{peer_budget}. The kit's figures are measured here on its shipped checkpoint, which the recipe remakes "
+            "bit for bit.\n\n")
 
 
 if __name__ == "__main__":

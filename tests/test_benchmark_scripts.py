@@ -36,7 +36,7 @@ def test_gpu_check_walks_its_code_path_on_the_cpu():
                "--pipelines", "latent", "vq")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     out = proc.stdout
-    assert "| train `ae`, 3 steps x 128 |" in out
+    assert "| train `ae`, 3 steps x 64 |" in out   # the recipe's batch
     lines = [line for line in out.splitlines() if line.startswith(("| latent", "| vq"))]
     assert len(lines) == 2 and all(line.rstrip().endswith("| yes |") for line in lines), lines
 

@@ -65,7 +65,7 @@ def test_two_processes_match_one_at_the_same_global_batch(two_processes, one_pro
     info2 = json.loads((two_processes[0] / "ae.json").read_text())
     info1 = json.loads((one_process / "ae.json").read_text())
     assert info2["steps"] == info1["steps"] == STEPS
-    assert info2["train_config"]["batch_size"] == info1["train_config"]["batch_size"] == 128
+    assert info2["train_config"]["batch_size"] == info1["train_config"]["batch_size"] == RECIPES["ae"].train.batch_size
     # the logged loss is the global batch's in both runs
     assert info2["history"][0]["loss"] == pytest.approx(info1["history"][0]["loss"], rel=1e-4)
     psnr2, psnr1 = info2["metrics"]["sample_test"]["psnr"], info1["metrics"]["sample_test"]["psnr"]
@@ -113,7 +113,7 @@ def test_each_process_takes_its_own_half_of_every_global_batch(tmp_path):
 
 
 def test_a_batch_that_does_not_split_is_refused(tmp_path):
-    """Three processes cannot share a batch of 128 evenly: a clear error, before any training."""
+    """Three processes cannot share the ae recipe's batch of 64 evenly: a clear error, before any training."""
     accelerate = Path(sys.executable).with_name("accelerate")
     cmd = [str(accelerate), "launch", "--multi_gpu", "--num_processes", "3", "--num_machines", "1",
            "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", str(free_port()),

@@ -25,8 +25,8 @@ from .networks import Decoder, Encoder
 @dataclass
 class AEConfig:
     latent_ch: int = 4   # C of the 7x7 latent map
-    ch: int = 32         # width of the first conv (the 7x7 blocks use 2*ch)
-    n_res: int = 2       # residual blocks at 7x7 in encoder and decoder
+    ch: int = 64         # width of every conv (the 14x14 and 7x7 feature maps)
+    n_res: int = 0       # residual blocks at 7x7 in encoder and decoder (0: the classic conv autoencoder)
 
 
 class AE(nn.Module):
@@ -54,8 +54,8 @@ class AE(nn.Module):
 @dataclass
 class VAEConfig:
     latent_ch: int = 4
-    ch: int = 32
-    n_res: int = 2
+    ch: int = 64
+    n_res: int = 0
     beta: float = 0.01   # weight of the KL term per pixel; small beta = sharper, less regular latents
 
 
@@ -120,8 +120,8 @@ class VAE(nn.Module):
 class VQVAEConfig:
     code_dim: int = 8        # D, channels of each code vector
     num_codes: int = 512     # K, codebook size
-    ch: int = 32
-    n_res: int = 2
+    ch: int = 64
+    n_res: int = 0
     beta: float = 0.25       # commitment weight
     decay: float = 0.99      # EMA decay of the codebook
     restart_threshold: float = 1.0  # EMA count below which a code is restarted
@@ -160,8 +160,8 @@ class VQVAE(nn.Module):
 @dataclass
 class FSQVAEConfig:
     levels: tuple = (8, 8, 8)   # levels per channel; the implicit codebook has prod(levels) = 512 codes
-    ch: int = 32
-    n_res: int = 2
+    ch: int = 64
+    n_res: int = 0
 
 
 class FSQVAE(nn.Module):
