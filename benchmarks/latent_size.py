@@ -9,7 +9,7 @@ sizes; only the latent channels change), then we measure
     total error    FD of render(prior sample)                     (generated Y': renderer + prior)
     prior error    total - render
 
-The shipped C=4 pair is reused; the others are trained once into benchmarks/.cache/ (about 14 CPU-minutes
+The shipped C=4 pair is reused; the others are trained once into benchmarks/.cache/ (7 to 14 minutes
 per size on 2 cores). Writes benchmarks/results/latent_size.{md,csv,png}.
 
     python benchmarks/latent_size.py                    # C = 2, 4, 8; 2,000 samples per size
