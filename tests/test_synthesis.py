@@ -112,6 +112,26 @@ def test_synthesis_follows_the_durations_it_is_given_and_sample_takes_one_uttera
         m.sample(encode_x(clips))
 
 
+@pytest.mark.parametrize("output", ["mel", "wave"])
+def test_an_utterance_comes_out_the_same_alone_or_padded_in_a_batch(output):
+    """Padding must not leak into real frames: not through a LayerNorm (it maps zeros to its bias) before a
+    convolution, nor through the overlapping kernels of the wave model's upsampler."""
+    torch.manual_seed(0)
+    m = TextToSpeech(TTSConfig(output=output, d=32, n_encoder=2, n_decoder=2)).eval()
+    with torch.no_grad():                      # nonzero LayerNorm biases, as any trained model has
+        for mod in m.modules():
+            if isinstance(mod, torch.nn.LayerNorm):
+                mod.bias.normal_()
+    clips = tts_clips("heard")[:4]
+    x, d = encode_x(clips), durations_of(clips)
+    batch, _ = m.synthesize(*x, durations=d)
+    for b in range(len(clips)):
+        n = int((x[0][b] > 0).sum())
+        alone, _ = m.synthesize(x[0][b:b + 1, :n], x[1][b:b + 1], x[2][b:b + 1], durations=d[b:b + 1, :n])
+        assert alone[0].shape == batch[b].shape
+        assert torch.allclose(alone[0], batch[b], atol=1e-4), (b, (alone[0] - batch[b]).abs().max().item())
+
+
 # ---------------------------------------------------------------- the shipped weights
 
 

@@ -48,7 +48,9 @@ class TTSConfig:
 
 
 class ConvBlock(nn.Module):
-    """x + Dropout(GELU(Conv1d(LayerNorm(x)))) over a sequence (B, T, d), padding zeroed by mask (B, T)."""
+    """x + Dropout(GELU(Conv1d(LayerNorm(x)))) over a sequence (B, T, d), padding zeroed by mask (B, T).
+    The mask is applied again after the LayerNorm, which maps a zeroed frame to its bias: else the padding
+    would leak into the last frames of a shorter utterance through the convolution."""
 
     def __init__(self, d: int, kernel: int, dropout: float):
         super().__init__()
@@ -57,7 +59,7 @@ class ConvBlock(nn.Module):
         self.drop = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        h = self.conv(self.ln(x).transpose(1, 2)).transpose(1, 2)
+        h = self.conv((self.ln(x) * mask[..., None]).transpose(1, 2)).transpose(1, 2)
         return (x + self.drop(F.gelu(h))) * mask[..., None]
 
 
@@ -115,11 +117,10 @@ class TextToSpeech(nn.Module):
         if cfg.output == "mel":
             self.out = nn.Linear(d, cfg.n_mels)
         else:                                            # 128 samples per frame: x4, x4, x8
-            self.out = nn.Sequential(
-                nn.ConvTranspose1d(d, 64, 8, stride=4, padding=2), nn.LeakyReLU(0.2),
-                nn.ConvTranspose1d(64, 32, 8, stride=4, padding=2), nn.LeakyReLU(0.2),
-                nn.ConvTranspose1d(32, 16, 16, stride=8, padding=4), nn.LeakyReLU(0.2),
-                nn.Conv1d(16, 1, 7, padding=3), nn.Tanh())
+            self.up = nn.ModuleList([nn.ConvTranspose1d(d, 64, 8, stride=4, padding=2),
+                                     nn.ConvTranspose1d(64, 32, 8, stride=4, padding=2),
+                                     nn.ConvTranspose1d(32, 16, 16, stride=8, padding=4)])
+            self.out = nn.Conv1d(16, 1, 7, padding=3)
 
     def encode(self, phonemes: torch.Tensor, voice: torch.Tensor, setting: torch.Tensor):
         """(B, L) ids, (B,), (B, 2) -> phoneme vectors (B, L, d), mask (B, L), predicted log(1 + d_i) (B, L)."""
@@ -143,8 +144,12 @@ class TextToSpeech(nn.Module):
         x = self.ln(x) * mask[..., None]
         if self.cfg.output == "mel":
             return self.out(x).transpose(1, 2), lengths
-        wave = self.out(x.transpose(1, 2)).squeeze(1)                      # (B, N * 128)
-        return wave * mask.repeat_interleave(HOP, dim=1), lengths
+        x, m = x.transpose(1, 2), mask                                       # (B, d, N), (B, N)
+        for up in self.up:                   # each step: (B, C, T) -> (B, C', T * stride), padding zeroed again
+            m = m.repeat_interleave(up.stride[0], dim=1)
+            x = F.leaky_relu(up(x), 0.2) * m[:, None]
+        wave = torch.tanh(self.out(x)).squeeze(1)                           # (B, N * 128)
+        return wave * m, lengths
 
     def forward(self, phonemes, voice, setting, durations, target, frames):
         """The training step, with the true durations (teacher forcing): (output, loss, stats).
