@@ -33,7 +33,7 @@ class Encoder(nn.Module):
     classic conv autoencoder (benchmarks/peers.py); this shape is the classic one. ReLU, not SiLU: at this
     size ReLU learns faster (500 steps of the ae recipe's loop: 23.7 dB test PSNR against 22.0)."""
 
-    def __init__(self, out_ch: int, ch: int = 64, n_res: int = 1, in_ch: int = 1):
+    def __init__(self, out_ch: int, ch: int = 64, n_res: int = 0, in_ch: int = 1):
         super().__init__()
         self.net = nn.Sequential(
             nn.Conv2d(in_ch, ch, 4, stride=2, padding=1), nn.ReLU(),    # (B, ch, 14, 14)
@@ -50,7 +50,7 @@ class Decoder(nn.Module):
     """(B, in_ch, 7, 7) -> (B, 1, 28, 28): residual blocks at 7x7, then two stride-2 transposed convs,
     the last one straight to the output channels (again nothing wide at 28x28)."""
 
-    def __init__(self, in_ch: int, ch: int = 64, n_res: int = 1, out_ch: int = 1):
+    def __init__(self, in_ch: int, ch: int = 64, n_res: int = 0, out_ch: int = 1):
         super().__init__()
         self.net = nn.Sequential(
             nn.Conv2d(in_ch, ch, 3, padding=1),                                  # (B, ch, 7, 7)
