@@ -32,6 +32,7 @@ from app.image import inspect_views  # noqa: E402
 from app.image.compare import TAB as IMAGE_COMPARE  # noqa: E402
 from app.image.generate import TAB as IMAGE_GENERATE  # noqa: E402
 from app.image.inspect import TAB as IMAGE_INSPECT  # noqa: E402
+from app.music.lyrics_tab import TAB as LYRICS  # noqa: E402
 from app.music.tab import TAB as MUSIC  # noqa: E402
 from app.speech.tab import TAB as SPEECH  # noqa: E402
 from app.speech.tts import TAB as TTS  # noqa: E402
@@ -50,6 +51,7 @@ TABS: list[AppTab] = [
     ASR,
     TTS,
     MUSIC,
+    LYRICS,
 ]
 
 

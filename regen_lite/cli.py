@@ -100,7 +100,8 @@ def parse_class(name: str) -> int:
 
 SAMPLE_FLAGS = {   # the sample flags each modality takes (every pipeline also takes --device and --out)
     "image": {"cls": "--class", "n": "-n", "steps": "--steps", "guidance": "--guidance", "seed": "--seed"},
-    "music": {"key": "--key", "bars": "--bars", "temperature": "--temperature", "seed": "--seed"},
+    "music": {"key": "--key", "bars": "--bars", "temperature": "--temperature", "seed": "--seed",
+              "text": "--text"},
     "speech": {"input": "--input", "text": "--text"},
     "text": {"text": "--text"},
 }
@@ -179,12 +180,20 @@ def _sample_image(args, spec, pipe, device, out: Path) -> int:
 def _sample_music(args, spec, pipe, device, out: Path) -> int:
     import time
 
-    from .music.pipelines import generate
+    from .music.pipelines import LYRIC_PIPELINES, generate, generate_lyrics
     from .music.song import write_midi
 
-    key, bars, seed = args.key or "C major", args.bars or 8, args.seed or 0
+    key, seed, lyric = args.key or "C major", args.seed or 0, spec.name in LYRIC_PIPELINES
+    if lyric and args.bars is not None:
+        raise ValueError(f"--bars does not apply to {spec.name!r}: the lyrics set the length (give --text)")
+    if not lyric and args.text is not None:
+        raise ValueError(f"--text does not apply to {spec.name!r}; the lyrics pipelines are {', '.join(LYRIC_PIPELINES)}")
     t0 = time.perf_counter()
-    y_prime, song = generate(pipe, key, bars, seed)
+    if lyric:
+        y_prime, song = generate_lyrics(pipe, args.text or "Nun dan-ket al-le Gott, mit Her-zen, Mund und Hän-den.",
+                                        key, seed)
+    else:
+        y_prime, song = generate(pipe, key, args.bars or 8, seed)
     seconds = time.perf_counter() - t0
     write_midi(song, out)
     print(f"wrote {out}: a melody in {song.key}, {song.n_bars} bars, {len(song.notes())} notes from pipeline "
@@ -309,7 +318,8 @@ def main(argv=None) -> int:
     s.add_argument("--bars", type=int, default=None, help="music: the length of X in 4/4 bars (default 8)")
     s.add_argument("--temperature", type=float, default=None, help="music: the note sampler's temperature (default 1)")
     s.add_argument("--input", default=None, help="speech round trips: an audio file or a shipped clip name (default: us_16)")
-    s.add_argument("--text", default=None, help="text: the words to round-trip; speech (tts, tts_direct): the words to say")
+    s.add_argument("--text", default=None, help="text: the words to round-trip; speech (tts, tts_direct): the words to say; "
+                   "music (lyrics_template, lyrics_direct): the lyrics, syllables split by hyphens")
     s.add_argument("--seed", type=int, default=None, help="image, music: the sampling seed (default 0)")
     s.add_argument("--device", default="auto")
     s.add_argument("--out", default=None, help="the file to write (default grid.png, melody.mid, speech.wav or text.txt)")

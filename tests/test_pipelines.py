@@ -100,6 +100,11 @@ def test_every_pipeline_with_a_prior_generates(name, pipes):
         frames = int(pipe.prior.durations(*x).sum())
         assert y.ndim == 1 and len(y) >= (frames - 1) * 128 and (y_prime is y or torch.equal(y_prime, y)) == spec.direct
         assert y_prime.shape == ((80, frames) if not spec.direct else (frames * 128,))
+    elif name in ("lyrics_template", "lyrics_direct"):                  # X: lyrics and a key
+        from regen_lite.music.pipelines import generate_lyrics
+        y_prime, y = generate_lyrics(pipe, "Ky-ri-e e-lei-son.", "A minor", seed=0)
+        assert (y.tonic, y.mode) == (9, 1) and (y_prime is y) == spec.direct
+        assert 1 <= len(y.meta["syllable_steps"]) <= 6 and y.n_steps % 8 == 0
     else:
         from regen_lite.music.pipelines import generate
         y_prime, y = generate(pipe, "A minor", 2, seed=0)

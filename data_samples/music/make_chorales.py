@@ -3,11 +3,18 @@ eighth-note grid (see regen_lite/music/song.py for the format). Deterministic; a
 
     .venv/bin/python data_samples/music/make_chorales.py             # chorales.npz + the sample files
     .venv/bin/python data_samples/music/make_chorales.py --samples   # only the sample files (seconds)
+    .venv/bin/python data_samples/music/make_chorales.py --lyrics    # only chorale_lyrics.json (~2 minutes)
 
 Kept: every file of music21.corpus.getComposer("bach") with exactly four parts named Soprano, Alto,
 Tenor and Bass, in 4/4 throughout, whose bars line up with the 4/4 grid after the pickup, with at least
 one fermata. Split: harmonisations of the same tune (same title, or the same first ten soprano
 intervals) form a group; 15% of the groups (numpy default_rng(0)) are the test set.
+
+Lyrics (chorale_lyrics.json, a separate file so that chorales.npz and the hash recorded beside every
+melody model stay as they were): for each kept chorale whose soprano has lyrics, the first verse as
+[step, text, syllabic] triples, one per syllable: the eighth-note step where the syllable's first note
+starts, the syllable as written (German, with its punctuation), and music21's syllabic (single, begin,
+middle, end). A syllable whose note does not start on a melody onset of the grid is dropped and counted.
 
 Sample files for uploads (both of a test-set chorale, so no model has seen it): SAMPLE.mxl, the
 four-part MusicXML file copied byte for byte from music21's corpus, and SAMPLE_melody.mid, its
@@ -103,6 +110,41 @@ def main(out: Path = ROOT / "data_samples" / "music" / "chorales.npz"):
     print(f"wrote {out} ({out.stat().st_size / 1e3:.0f} kB), arrays hash {chorales_hash(out)}")
 
 
+def write_lyrics(out: Path = ROOT / "data_samples" / "music" / "chorale_lyrics.json"):
+    import music21
+    from music21 import corpus
+
+    from regen_lite.music.lyrics import lyrics_from_score
+    from regen_lite.music.song import load_chorales
+
+    songs = load_chorales("all", out.parent / "chorales.npz")
+    path_of = {p.name.removesuffix(".mxl"): p for p in corpus.getComposer("bach")}    # as main() names them
+    entries, dropped, without = {}, 0, 0
+    for i, song in enumerate(songs):
+        score = corpus.parse(path_of[song.name])
+        measures = list(score.parts[0].getElementsByClass("Measure"))
+        pad = float(measures[0].paddingLeft) if measures else 0.0
+        triples, lost = lyrics_from_score(score, song, pad)
+        dropped += lost
+        if len(triples) < 2:
+            without += 1
+            continue
+        entries[song.name] = triples
+        if i % 50 == 0:
+            print(f"{i}/{len(songs)} {song.name}: {len(triples)} syllables", flush=True)
+    split = {s.name: s.meta for s in songs}
+    test = {s.name for s in load_chorales("test", out.parent / "chorales.npz")}
+    info = {"music21": music21.__version__, "language": "German", "verse": "the first verse on each note",
+            "chorales": len(songs), "with_lyrics": len(entries), "without_lyrics": without,
+            "train": sum(n not in test for n in entries), "test": sum(n in test for n in entries),
+            "syllables": sum(len(t) for t in entries.values()), "syllables_dropped_off_grid": dropped}
+    assert len(split) == len(songs)
+    lines = ",\n".join(f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in entries.items())
+    out.write_text('{"info": ' + json.dumps(info) + ',\n "chorales": {\n' + lines + "\n}}\n", encoding="utf-8")
+    print(json.dumps(info, indent=1))
+    print(f"wrote {out} ({out.stat().st_size / 1e3:.0f} kB)")
+
+
 def write_samples(folder: Path = ROOT / "data_samples" / "music"):
     import shutil
 
@@ -118,6 +160,10 @@ def write_samples(folder: Path = ROOT / "data_samples" / "music"):
 
 
 if __name__ == "__main__":
-    if "--samples" not in sys.argv:
-        main()
-    write_samples()
+    if "--lyrics" in sys.argv:
+        write_lyrics()
+    else:
+        if "--samples" not in sys.argv:
+            main()
+            write_lyrics()
+        write_samples()

@@ -4,6 +4,11 @@ baseline is the same class with the identity extractor (Y' = Y).
     name             extractor (Y -> Y')    prior (X -> Y')                     renderer (Y' -> Y)
     melody_template  chord_template         template prior (counted Markov)     MelodyNet on the template
     melody_direct    melody_identity        MelodyNet without a template        identity
+    lyrics_template  chord_template         lyrics model + chord chain          MelodyNet on the template (its rhythm)
+    lyrics_direct    melody_identity        MelodyNet on the syllables          identity
+
+X is (key, bars) for the first two and (lyrics, key) for the lyrics pipelines (lyrics.py, lyric_template.py,
+lyric_direct.py): same Regenerator, another X.
 
 Temperature belongs to the network that samples notes: the template renderer in the two-stage pipeline,
 the direct prior in the baseline (the template prior has none).
@@ -18,6 +23,9 @@ import torch
 
 from ..core import PipelineSpec, Regenerator, RoundTrip
 from .extractors import EXTRACTORS
+from .lyric_direct import DirectLyricsPrior, LyricsMelodyNet
+from .lyric_template import LyricsRenderer, LyricsTemplateNet, LyricsTemplatePrior
+from .lyrics import Lyrics, LyricsKey, split_lyrics
 from .metrics import corpus_histograms, melody_metrics
 from .priors import TemplatePrior, load_template_prior
 from .renderers import DirectMelodyPrior, TemplateRenderer, load_direct_prior
@@ -30,7 +38,13 @@ PIPELINES = {s.name: s for s in [
                  baseline="melody_direct"),
     PipelineSpec("melody_direct", "music", "melody_identity", "melody_direct", None, {},
                  "MelodyNet without a template X -> Y (the direct baseline)", direct=True),
+    PipelineSpec("lyrics_template", "music", "chord_template", "lyrics_template", "melody_renderer", {},
+                 "lyrics X -> per-syllable rhythm + fermatas, chord chain -> template -> melody renderer -> Y",
+                 baseline="lyrics_direct"),
+    PipelineSpec("lyrics_direct", "music", "melody_identity", "lyrics_direct", None, {},
+                 "MelodyNet on the syllables, lyrics X -> Y with no template (the direct baseline)", direct=True),
 ]}
+LYRIC_PIPELINES = ("lyrics_template", "lyrics_direct")
 KEYS = [key_name(t, m) for m in range(len(MODES)) for t in range(12)]      # "C major" ... "B minor"
 
 
@@ -64,6 +78,8 @@ class MusicModels:
     identity: object             # MelodyIdentity: Y' = Y, so the direct model runs through the same Regenerator
     prior: TemplatePrior         # X = (key, bars) -> Y'
     describe: dict               # extractor.describe(): bits of Y' and Y per bar
+    lyrics_template: LyricsTemplateNet   # lyrics -> a rhythm pattern and fermata per syllable
+    lyrics_direct: LyricsMelodyNet       # lyrics -> melody, no template
 
 
 def load_music_models(device: torch.device | str = "cpu") -> MusicModels:
@@ -72,14 +88,30 @@ def load_music_models(device: torch.device | str = "cpu") -> MusicModels:
     corpus_histograms()          # the reference of the pc-histogram distance: read the corpus once, now
     return MusicModels(extractor=extractor, direct=load_direct_prior(device=device),
                        identity=EXTRACTORS["melody_identity"][0](), prior=load_template_prior(device=device),
-                       describe=extractor.describe())
+                       describe=extractor.describe(), lyrics_template=load_lyric_model("lyrics_template", device),
+                       lyrics_direct=load_lyric_model("lyrics_direct", device))
+
+
+def load_lyric_model(name: str, device="cpu"):
+    from ..checkpoints import CheckpointError, load_checkpoint, pretrained_path
+
+    cls = LyricsTemplateNet if name == "lyrics_template" else LyricsMelodyNet
+    try:
+        return load_checkpoint(pretrained_path(name), cls, device=device)[0].eval()
+    except CheckpointError as e:
+        raise CheckpointError(f"{e}; (re)create it with: regen-lite train {name}") from e
 
 
 def assemble(name: str, models: MusicModels, temperature: float = 1.0) -> Regenerator:
     """Pipeline `name` around loaded models, its note sampler at `temperature` (< 1 plays safer)."""
+    renderer = TemplateRenderer(models.extractor.renderer.model, temperature=temperature)
+    if name == "lyrics_direct":
+        return Regenerator(models.identity, prior=DirectLyricsPrior(models.lyrics_direct, temperature=temperature))
+    if name == "lyrics_template":
+        prior = LyricsTemplatePrior(models.lyrics_template, models.prior)
+        return Regenerator(models.extractor, prior=prior, renderer=LyricsRenderer(renderer))
     if _spec(name).direct:
         return Regenerator(models.identity, prior=DirectMelodyPrior(models.direct.model, temperature=temperature))
-    renderer = TemplateRenderer(models.extractor.renderer.model, temperature=temperature)
     return Regenerator(models.extractor, prior=models.prior, renderer=renderer)
 
 
@@ -92,6 +124,13 @@ def generate(pipe: Regenerator, key: str = "C major", bars: int = 8, seed: int =
     """X = (key, bars) -> (Y', Y); Y' is the template, or the melody itself for the direct pipeline."""
     tonic, mode = parse_key(key)
     return pipe.generate(KeyLength(tonic, mode, int(bars)), generator=torch.Generator().manual_seed(seed))
+
+
+def generate_lyrics(pipe: Regenerator, lyrics: Lyrics | str, key: str = "C major", seed: int = 0):
+    """X = (lyrics, key) -> (Y', Y) with a lyrics pipeline; lyrics may be typed text (split by split_lyrics)."""
+    tonic, mode = parse_key(key)
+    lyrics = split_lyrics(lyrics) if isinstance(lyrics, str) else lyrics
+    return pipe.generate(LyricsKey(lyrics, tonic, mode), generator=torch.Generator().manual_seed(seed))
 
 
 def render_both(models: MusicModels, template: Template, seed: int, temperature: float) -> tuple[Song, Song]:

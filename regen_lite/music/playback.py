@@ -4,6 +4,7 @@ synthesiser (numpy, 16 kHz) so the notebook and the app can play melodies withou
     piano_roll(song)              (P, T) uint8 array: 0 silent, 1 held, 2 onset; rows from `low` up
     plot_piano_roll(song, tmpl)   the roll, with the template's chord tones shaded, chord names, cadences
     plot_template(tmpl)           Y' on its own: chord tones per beat, chord names, rhythm, cadences
+    annotate_syllables(ax, s, l)  lyrics under a piano roll, each syllable where it is sung
     synthesize(song, tmpl)        float32 audio in [-1, 1]: triangle-wave melody (+ soft sine chords)
 
 MIDI export lives in song.py (write_midi).
@@ -127,6 +128,19 @@ def _tone(midi: int, n: int, sr: int, harmonics=(1, 3, 5, 7)) -> np.ndarray:
     t = np.arange(n) / sr
     wave = sum(((-1) ** ((k - 1) // 2)) / k ** 2 * np.sin(2 * np.pi * k * f * t) for k in harmonics if k * f < sr / 2)
     return wave * (8 / np.pi ** 2)
+
+
+def annotate_syllables(ax, song: Song, syllables: list[str]) -> None:
+    """Write each syllable under a plot_piano_roll axis, at the step where it starts (song.meta["syllable_steps"]),
+    on two alternating lines; a syllable holding a fermata in red."""
+    steps = list(song.meta.get("syllable_steps", []))
+    low = ax.get_ylim()[0]
+    for i, (a, b) in enumerate(zip(steps, steps[1:] + [song.n_steps])):
+        if i >= len(syllables):
+            break
+        red = bool(song.fermata is not None and song.fermata[a:b].any())
+        ax.text(a - 0.4, low - 1.2 - 2.2 * (i % 2), syllables[i], fontsize=6.5, ha="left", va="top",
+                color="tab:red" if red else "0.1")
 
 
 def synthesize(song: Song, template: Template | None = None, sr: int = SAMPLE_RATE, tempo: float = 96.0,

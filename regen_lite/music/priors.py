@@ -124,15 +124,36 @@ class TemplatePrior(nn.Module):
         onsets = np.flatnonzero(rhythm == RHYTHM_ONSET)
         if len(onsets):
             cadence[onsets[-1] // STEPS_PER_BEAT] = True   # the last note ends a phrase
+        return Template(chords=self.sample_chords(rhythm, cadence, k.mode, generator=g), rhythm=rhythm,
+                        cadence=cadence, tonic=k.tonic, mode=k.mode)
+
+    @torch.no_grad()
+    def sample_chords(self, rhythm: np.ndarray, cadence: np.ndarray, mode: int, *, generator=None) -> np.ndarray:
+        """(B,) chord ids for a given rhythm (T,) and cadences (B,): the chain, beat by beat, conditioned on
+        each beat's cadence flag; silent beats get N. (The lyrics pipeline calls this with the rhythm and
+        cadences its lyrics model wrote.)"""
         chords, prev = np.full(len(cadence), N_CHORD, dtype=np.int64), None
         for b in range(len(cadence)):
-            beat = rhythm[b * STEPS_PER_BEAT:(b + 1) * STEPS_PER_BEAT]
-            if (beat == RHYTHM_REST).all():
+            if (rhythm[b * STEPS_PER_BEAT:(b + 1) * STEPS_PER_BEAT] == RHYTHM_REST).all():
                 continue
-            p = self.transition_probs(k.mode, bool(cadence[b]), prev)
-            prev = int(torch.multinomial(p, 1, generator=g))
+            p = self.transition_probs(mode, bool(cadence[b]), prev)
+            prev = int(torch.multinomial(p, 1, generator=generator))
             chords[b] = prev
-        return Template(chords=chords, rhythm=rhythm, cadence=cadence, tonic=k.tonic, mode=k.mode)
+        return chords
+
+    @torch.no_grad()
+    def chord_log_prob(self, template: Template) -> float:
+        """log P(chords | rhythm, cadences, mode) under the chain, in nats (the silent beats' N is given). For
+        scoring only, each step mixes in 0.1% of a uniform choice over the 108 chords, so that a chord never seen
+        in this mode costs about 11.6 nats instead of infinity (sampling never draws it)."""
+        total, prev = 0.0, None
+        for b, c in enumerate(template.chords):
+            if c == N_CHORD:
+                continue
+            p = self.transition_probs(template.mode, bool(template.cadence[b]), prev)[c]
+            total += float(torch.log(0.999 * p + 0.001 / N_CHORD))
+            prev = int(c)
+        return total
 
     @staticmethod
     def chord_histogram_distance(a: list[Template], b: list[Template]) -> float:

@@ -110,3 +110,8 @@ RECIPES = {r.name: r for r in [
            fit=count_templates, threads=1,
            notes="key + length -> template: chord Markov chain and corpus bar rhythms, fitted by counting"),
 ]}
+
+# lyrics <-> melody (lyric_recipes.py): the lyrics-to-melody task's paired models
+from .lyric_recipes import RECIPES as _LYRIC_RECIPES  # noqa: E402
+
+RECIPES.update(_LYRIC_RECIPES)

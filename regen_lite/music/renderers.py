@@ -137,6 +137,17 @@ class MelodyNet(nn.Module):
         acc = ((logits.argmax(-1) == tokens) & valid).sum() / valid.sum().clamp(min=1)
         return logits, loss, {"nll": loss.item(), "accuracy": acc.item()}
 
+    def decode_step(self, x, inputs: list) -> torch.Tensor:
+        """One step of decode() while sampling: x (B, 1, d) = the new position's input; it attends to the
+        cached inputs of the last `window` steps, kept per decoder layer in `inputs` (updated in place).
+        Returns the last block's output (B, 1, d)."""
+        w = self.cfg.window
+        for i, blk in enumerate(self.decoder):
+            inputs[i] = x if inputs[i] is None else torch.cat([inputs[i], x], 1)[:, -w:]
+            bias = alibi_bias(self.cfg.n_head, 1, inputs[i].shape[1], causal=True, window=w, device=x.device)
+            x = blk(inputs[i], bias=bias, last_only=True)
+        return x
+
     @torch.no_grad()
     def sample(self, chords, rhythm, cadence, mode, *, temperature: float = 1.0, follow_rhythm: bool = False,
                generator: torch.Generator | None = None, return_logits: bool = False):
@@ -145,19 +156,12 @@ class MelodyNet(nn.Module):
         every token that disagrees with the template rhythm (without it the model decides alone)."""
         e = self.encode(chords, rhythm, cadence, mode)
         b, t_len = chords.shape
-        w = self.cfg.window
         inputs = [None] * len(self.decoder)        # per decoder layer: its inputs at the last w steps (B, <=w, d)
         prev = torch.full((b,), BOS, dtype=torch.long, device=chords.device)
         out, all_logits = [], []
         is_pitch = torch.arange(self.cfg.vocab, device=chords.device) >= 2
         for t in range(t_len):
-            # one step of decode(): the new position attends to the cached inputs of the last w steps
-            x = self.tok_emb(prev)[:, None] + e[:, t:t + 1]                                      # (B, 1, d)
-            for i, blk in enumerate(self.decoder):
-                inputs[i] = x if inputs[i] is None else torch.cat([inputs[i], x], 1)[:, -w:]
-                bias = alibi_bias(self.cfg.n_head, 1, inputs[i].shape[1], causal=True, window=w, device=x.device)
-                x = blk(inputs[i], bias=bias, last_only=True)
-            logits = self.head(self.ln(x))[:, 0]                                                # (B, V)
+            logits = self.head(self.ln(self.decode_step(self.tok_emb(prev)[:, None] + e[:, t:t + 1], inputs)))[:, 0]
             all_logits.append(logits)
             logits = logits / max(temperature, 1e-4)
             logits[(prev == REST) | (prev == BOS), HOLD] = -float("inf")
