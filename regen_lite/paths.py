@@ -20,3 +20,9 @@ def weights_dir() -> Path:
     """Where shipped weights live: $REGEN_LITE_WEIGHTS, else data_samples/weights beside the package."""
     env = os.environ.get("REGEN_LITE_WEIGHTS")
     return Path(env) if env else Path(__file__).resolve().parent.parent / "data_samples" / "weights"
+
+
+def results_dir() -> Path:
+    """benchmarks/results beside the package: the measured tables and plots the notebooks quote (a notebook opened
+    from notebooks/ or notebooks/exercises/ finds them alike)."""
+    return Path(__file__).resolve().parent.parent / "benchmarks" / "results"
