@@ -5,7 +5,7 @@
     regen-lite app
 
 The UI is the list TABS below; each tab group is a folder (app/image/, app/speech/, app/text/,
-app/music/) holding its tabs (layout) and their UI-free views (formatting); all models live in
+app/music/, app/face/) holding its tabs (layout) and their UI-free views (formatting); all models live in
 regen_lite. The "Inspect Y'" view is also an API endpoint, callable with gradio_client:
 
     from gradio_client import Client, handle_file
@@ -28,6 +28,7 @@ import gradio as gr  # noqa: E402
 
 from app import url_state  # noqa: E402
 from app.base import AppContext, AppTab  # noqa: E402
+from app.face.talking import TAB as FACE  # noqa: E402
 from app.image import inspect_views  # noqa: E402
 from app.image.compare import TAB as IMAGE_COMPARE  # noqa: E402
 from app.image.generate import TAB as IMAGE_GENERATE  # noqa: E402
@@ -52,6 +53,7 @@ TABS: list[AppTab] = [
     TTS,
     MUSIC,
     LYRICS,
+    FACE,
 ]
 
 

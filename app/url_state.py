@@ -108,14 +108,16 @@ def tab_js(tab: str) -> str:
 
 
 def open_tab_js(titles: dict[str, str]) -> str:
-    """Browser code run once the page has loaded: open the tab named in the URL (?tab=generate).
-    `titles` maps each tab id to the start of its button's label."""
+    """Browser code run once the page has loaded: open the tab named in the URL (?tab=generate), also one in
+    the tab bar's "More tabs" menu. `titles` maps each tab id to the start of its button's label."""
     return """
 () => {
   const label = """ + json.dumps(titles) + """[window.regenLiteTab];
   if (!label) return;
   const open = (tries) => {
-    const b = [...document.querySelectorAll('button[role="tab"]')].find(x => x.innerText.trim().startsWith(label));
+    // the tab bar's buttons, then those of its "More tabs" menu (tabs that do not fit in one row)
+    const all = [...document.querySelectorAll('button[role="tab"], #tabs .overflow-dropdown button')];
+    const b = all.find(x => x.textContent.trim().startsWith(label));
     if (b) b.click(); else if (tries > 0) setTimeout(() => open(tries - 1), 100);
   };
   open(50);

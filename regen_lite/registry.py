@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-MODALITIES = ("image", "speech", "text", "music")
+MODALITIES = ("image", "speech", "text", "music", "face")
 
 
 def _table(modality: str, role: str, table: str) -> dict:

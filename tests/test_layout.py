@@ -26,7 +26,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "regen_lite"
-MODALITIES = ("image", "speech", "text", "music", "toy")
+MODALITIES = ("image", "speech", "text", "music", "face", "toy")
 NEUTRAL = ("core", "checkpoints", "train", "nn")  # nn with all its submodules
 REGISTRY_USERS = {"regen_lite.cli"}  # `regen-lite train/sample` look recipes up by name
 MAX_LINES = 400

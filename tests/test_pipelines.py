@@ -24,7 +24,8 @@ def pipes():
 
 
 def a_y(modality: str):
-    """A small Y of each modality: 4 test images, half a second of speech, a sentence, 4 bars of a chorale."""
+    """A small Y of each modality: 4 test images, half a second of speech, a sentence, 4 bars of a chorale,
+    4 still faces."""
     if modality == "image":
         from regen_lite.image.data import load_fashion_mnist, to_float
         return to_float(load_fashion_mnist("test", source="sample")[0][:4])            # (4, 1, 28, 28)
@@ -33,6 +34,9 @@ def a_y(modality: str):
         return load_speech_clips("test")[1].wave[:8000]                                # (8000,)
     if modality == "text":
         return "The knight wrote a grumbleberry poem."
+    if modality == "face":
+        from regen_lite.face.data import still_faces
+        return still_faces("test")[1][:4]                                          # (4, 1, 48, 48)
     from regen_lite.music.song import STEPS_PER_BAR, load_chorales
     s, n = load_chorales("test")[0], 4 * STEPS_PER_BAR
     return replace(s, melody=s.melody[:n], chroma=None if s.chroma is None else s.chroma[:n],
@@ -73,6 +77,8 @@ def test_every_pipeline_round_trips_with_the_shipped_weights(name, pipes):
         assert len(rt.y_prime) == len(rt.y_hat) == 6 and rt.metrics["ler"] < 0.5
         if spec.direct:                                                # the letters come back as they went in
             assert rt.metrics["ler"] == 0 and rt.y_hat == ["the", "knight", "wrote", "a", "grumbleberry", "poem"]
+    if spec.modality == "face":                                       # a face redrawn from θ (or itself)
+        assert rt.y_hat.shape == y.shape and rt.metrics["psnr"] > (100 if spec.direct else 25)
     if spec.modality == "music":
         assert rt.y_hat.n_steps == y.n_steps and rt.metrics["chord_tones"] > 0.5
         if spec.direct:
@@ -100,6 +106,13 @@ def test_every_pipeline_with_a_prior_generates(name, pipes):
         frames = int(pipe.prior.durations(*x).sum())
         assert y.ndim == 1 and len(y) >= (frames - 1) * 128 and (y_prime is y or torch.equal(y_prime, y)) == spec.direct
         assert y_prime.shape == ((80, frames) if not spec.direct else (frames * 128,))
+    elif spec.modality == "face":                                       # X: the log-mel of two unheard words
+        from regen_lite.face.data import talking_faces
+        talk = talking_faces("test")
+        y_prime, y = pipe.generate(talk.mel[:2], generator=g)
+        T = talk.mel.shape[2] // 5
+        assert y.shape == (2, T, 1, 48, 48) and (y_prime is y) == spec.direct
+        assert spec.direct or y_prime.shape == (2, T, 10)
     elif name in ("lyrics_template", "lyrics_direct"):                  # X: lyrics and a key
         from regen_lite.music.pipelines import generate_lyrics
         y_prime, y = generate_lyrics(pipe, "Ky-ri-e e-lei-son.", "A minor", seed=0)
@@ -114,8 +127,8 @@ def test_every_pipeline_with_a_prior_generates(name, pipes):
 def test_direct_and_two_stage_pipelines_are_the_same_class(pipes):
     assert {type(p) for p in pipes.values()} == {Regenerator}
     direct = [n for n in ALL if registry.get_pipeline(n).direct]
-    assert {registry.get_pipeline(n).modality for n in direct} == {"image", "music", "speech", "text"}
-    assert {pipes[n].extractor.name for n in direct} == {"identity", "melody_identity", "spelling", "wave"}
+    assert {registry.get_pipeline(n).modality for n in direct} == {"image", "music", "speech", "text", "face"}
+    assert {pipes[n].extractor.name for n in direct} == {"identity", "melody_identity", "spelling", "wave", "frames"}
     for name in ALL:                                                   # no prior: the pipeline only reconstructs
         assert (pipes[name].prior is None) == (registry.get_pipeline(name).prior is None)
     with pytest.raises(RuntimeError, match="can only reconstruct"):

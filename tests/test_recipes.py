@@ -21,7 +21,9 @@ TINY = {"Classifier": dict(ch=8), "AE": dict(ch=8), "VAE": dict(ch=8), "VQVAE": 
         "CodePrior": dict(d=32, n_layer=1, n_head=2), "Seq2Seq": dict(d=16, n_head=2, n_enc=1, n_dec=1),
         "MelToLinear": dict(ch=16, n_blocks=1), "MelodyNet": dict(d=16, n_head=2, n_layer=1), "TemplatePrior": {},
         "CTCRecognizer": dict(d=16, n_head=2, n_layer=1), "TextToSpeech": dict(d=16, n_encoder=1, n_decoder=1),
-        "LyricsTemplateNet": dict(d=16), "LyricsMelodyNet": dict(d=16, n_head=2, n_layer=1)}
+        "LyricsTemplateNet": dict(d=16), "LyricsMelodyNet": dict(d=16, n_head=2, n_layer=1),
+        "FaceEncoder": dict(width=4, hidden=16), "FaceDecoder": dict(hidden=16, channels=4), "MouthNet": dict(hidden=16),
+        "PosePrior": {}, "DirectFaceNet": dict(hidden=16, dec_hidden=16, channels=4)}
 
 
 def tiny(name: str):

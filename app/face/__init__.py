@@ -1,0 +1,1 @@
+"""The face tabs: the talking head (speech -> θ -> video beside speech -> video) and face analysis."""
