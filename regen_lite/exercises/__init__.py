@@ -23,3 +23,4 @@ from regen_lite.exercises.nb10_music import *  # noqa: F401,F403
 from regen_lite.exercises.nb11_recognition import *  # noqa: F401,F403
 from regen_lite.exercises.nb12_synthesis import *  # noqa: F401,F403
 from regen_lite.exercises.nb13_lyrics import *  # noqa: F401,F403
+from regen_lite.exercises.nb14_face import *  # noqa: F401,F403
