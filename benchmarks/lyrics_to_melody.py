@@ -2,7 +2,7 @@
 TeleMelody's split) against X -> melody (direct, the same MelodyNet conditioned on the syllables), and how each
 fares with less paired (lyrics, melody) data.
 
-    python benchmarks/lyrics_to_melody.py                       # about 15 minutes on a 2-core CPU
+    python benchmarks/lyrics_to_melody.py                       # about 10 minutes on a 2-core CPU
     python benchmarks/lyrics_to_melody.py --seeds 0 --fractions full    # the shipped weights only: about 1 minute
 
 For each amount of paired data (full = the 241 training chorales with lyrics, half, quarter: nested subsets) and

@@ -23,10 +23,10 @@ from app.image.inspect_views import UploadError, open_image, to_greyscale
 from app.pictures import BACKGROUND, INK, font
 from regen_lite.checkpoints import CheckpointError
 from regen_lite.core import Regenerator
-from regen_lite.face.data import LEAN, VOICE_A, talking_faces
+from regen_lite.face.data import LEAN, STILL, VOICE_A, random_theta, talking_tracks
 from regen_lite.face.extractors import FaceAnalysis, load_face_encoder
 from regen_lite.face.pipelines import MAX_SECONDS, build_pipeline, speech_x
-from regen_lite.face.render import D, PARAMS, SIGNED, SIZE
+from regen_lite.face.render import D, PARAMS, SIGNED, SIZE, render
 from regen_lite.face.video import side_by_side, write_mp4
 from regen_lite.speech.data import AudioError, read_audio
 from regen_lite.speech.words import find_clip, load_waves
@@ -52,12 +52,12 @@ def load_models(device="cpu") -> FaceModels:
 
 def clip_choices() -> list[tuple[str, str]]:
     """(label, clip name): "thousand · kal16 (voice A, trained to lean left) · leans right" for unheard clips."""
-    talk = talking_faces("test")
+    clips, _, leans, _ = talking_tracks("test")          # the corpus index and the seeded θ tracks: no audio read
     out = []
-    for i in range(0, len(talk), max(1, len(talk) // N_CLIPS))[:N_CLIPS]:
-        c = talk.clips[i]
+    for i in range(0, len(clips), max(1, len(clips) // N_CLIPS))[:N_CLIPS]:
+        c = clips[i]
         voice = "voice A, trained leaning left" if c.voice == VOICE_A else "voice B, trained leaning right"
-        lean = "leans left" if talk.lean[i] < 0 else "leans right"
+        lean = "leans left" if leans[i] < 0 else "leans right"
         out.append((f"{c.word} · {c.voice} ({voice}) · this video {lean}", c.clip))
     return out
 
@@ -82,8 +82,8 @@ def load_input(upload: str | None, clip: str | None) -> TalkInput:
         return TalkInput(audio.wave, f"your audio `{name}` (uploaded or recorded)", list(audio.notes))
     if not clip:
         raise AudioError("there is nothing to listen to: pick a corpus clip, upload an audio file or record a word")
-    talk = talking_faces("test")
-    names = [c.clip for c in talk.clips]
+    clips, _, _, tracks = talking_tracks("test")
+    names = [c.clip for c in clips]
     if clip not in names:
         try:
             c = find_clip(clip)
@@ -91,9 +91,9 @@ def load_input(upload: str | None, clip: str | None) -> TalkInput:
             raise AudioError(f"{clip!r} is not a clip of the spoken-word corpus (names look like kal16_00042)") from e
         return TalkInput(load_waves([c])[0], f"corpus clip `{c.clip}`: “{c.word}”, voice {c.voice}", [])
     i = names.index(clip)
-    c, n = talk.clips[i], int(talk.lengths[i])
+    c, theta = clips[i], torch.from_numpy(tracks[i])
     return TalkInput(load_waves([c])[0], f"unheard corpus clip `{c.clip}`: “{c.word}”, voice {c.voice}", [],
-                     talk.frames(i), talk.theta[i, :n])
+                     render(theta), theta)
 
 
 def draw_tracks(tracks: dict[str, torch.Tensor], width: int = 640, row: int = 110) -> np.ndarray:
@@ -169,10 +169,11 @@ def talk_view(audio: TalkInput, models: FaceModels, seed: int = 0, folder: str |
 
 
 def still_faces_gallery(n: int = 8) -> tuple[torch.Tensor, torch.Tensor]:
-    """The first n held-out still faces: (θ (n, D), images (n, 1, 48, 48))."""
-    from regen_lite.face.data import still_faces
-    theta, images = still_faces("test")
-    return theta[:n], images[:n]
+    """The first n held-out still faces (the same θ as still_faces("test"), only n drawn): (θ (n, D), (n, 1, 48, 48))."""
+    count, seed = STILL["test"]
+    theta = random_theta(count, torch.Generator().manual_seed(seed))[:n]
+    with torch.no_grad():
+        return theta, render(theta)
 
 
 def prepare_face(path: str) -> tuple[torch.Tensor, list[str]]:

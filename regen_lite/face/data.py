@@ -157,22 +157,31 @@ def talking_clips(split: str = "train", limit: int | None = None) -> list[WordCl
 
 
 @lru_cache(maxsize=4)
-def talking_faces(split: str = "train", limit: int | None = None) -> TalkingSet:
-    """Mel and θ of every clip of `split`, with the tie in training and independent leans at test (seeded)."""
+def talking_tracks(split: str = "train", limit: int | None = None) -> tuple[list[WordClip], list[int], list[float], list[np.ndarray]]:
+    """(clips, video frames, lean, θ track (T_i, D)) of every clip of `split`, read from the corpus index alone
+    (no audio): with the tie in training, independent leans at test (seeded)."""
     clips = talking_clips(split, limit)
     rng = np.random.default_rng({"train": 10, "test": 11}[split])
-    waves = load_waves(clips)
-    lengths = [n_video_frames(len(w)) for w in waves]
+    lengths, leans, tracks = [], [], []
+    for c in clips:
+        n, lean = n_video_frames(c.frames), clip_lean(c, split == "train", rng)
+        lengths.append(n)
+        leans.append(lean)
+        tracks.append(talking_theta(c, n, lean, rng))
+    return clips, lengths, leans, tracks
+
+
+@lru_cache(maxsize=4)
+def talking_faces(split: str = "train", limit: int | None = None) -> TalkingSet:
+    """talking_tracks, padded, with the log-mel of every clip's audio."""
+    clips, lengths, leans, tracks = talking_tracks(split, limit)
     T = max(lengths)
     mel = torch.zeros(len(clips), 80, MEL_PER_FRAME * T)
     theta = torch.zeros(len(clips), T, D)
-    leans = []
-    for i, (c, w, n) in enumerate(zip(clips, waves, lengths)):
-        lean = clip_lean(c, split == "train", rng)
-        th = torch.from_numpy(talking_theta(c, n, lean, rng))
+    for i, (w, n, th) in enumerate(zip(load_waves(clips), lengths, tracks)):
+        th = torch.from_numpy(th)
         m = torch.from_numpy(mel_frames(w, n))
         mel[i] = F.pad(m, (0, MEL_PER_FRAME * (T - n)), value=float(m.min()))
         theta[i] = torch.cat([th, th[-1:].expand(T - n, D)])
-        leans.append(lean)
     voice = torch.tensor([int(c.voice == VOICE_B) for c in clips])
     return TalkingSet(mel, theta, torch.tensor(lengths), voice, torch.tensor(leans), clips)
