@@ -10,7 +10,7 @@ fit. At test the lean no longer follows the voice, and metrics.pose_leakage meas
 
     model = DirectFaceNet()
     frames = model.generate(mel)                        # (B, 80, 5T) -> (B, T, 1, 48, 48)
-    _, loss, stats = model(mel, theta, lengths)         # training: 8 frames a clip, drawn from theta
+    _, loss, stats = model(mel, theta, lengths)         # training: 6 frames a clip, drawn from theta
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class DirectConfig:
     hidden: int = 128           # the audio trunk's features per video frame (MouthNet's too)
     dec_hidden: int = 256       # the ConvDecoder's (FaceDecoder's too)
     channels: int = 16
-    frames_per_clip: int = 8    # frames decoded per clip and training step (decoding all 36 costs 4.5x the time)
+    frames_per_clip: int = 6    # frames decoded per clip and training step (decoding all 36 costs 6x the time)
 
 
 class DirectFaceNet(nn.Module):
