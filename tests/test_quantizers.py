@@ -90,3 +90,53 @@ def test_fsq_gradients_pass_the_rounding(small_batch):
     _, loss, _ = m(small_batch[0])
     loss.backward()
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in m.encoder.parameters())
+
+
+# ---------------------------------------------------------------- residual VQ
+
+def _trained_rvq(stages=4, codes=32, dim=4, seed=0):
+    """A ResidualVQ whose codebooks were fitted (k-means init + EMA) on a few batches of Gaussian latents."""
+    from regen_lite.nn.quantizers import ResidualVQ
+
+    torch.manual_seed(seed)
+    rvq = ResidualVQ(num_stages=stages, num_codes=codes, dim=dim).train()
+    for _ in range(5):
+        rvq(torch.randn(16, dim, 7, 7))
+    return rvq.eval()
+
+
+def test_residual_vq_matches_vector_quantize_pytorch():
+    vqp = pytest.importorskip("vector_quantize_pytorch")
+    ours = _trained_rvq()
+    ref = vqp.ResidualVQ(dim=4, num_quantizers=4, codebook_size=32).eval()
+    for layer, stage in zip(ref.layers, ours.stages):                  # the same codebooks in both
+        layer._codebook.embed.data.copy_(stage.embed[None])
+    z = torch.randn(8, 4, 7, 7)
+    z_q, _, stats = ours(z)
+    ref_q, ref_idx, _ = ref(z.permute(0, 2, 3, 1).reshape(8, 49, 4))    # theirs reads (B, positions, D) sequences
+    assert torch.equal(stats["indices"], ref_idx.long().reshape(8, 7, 7, 4).permute(0, 3, 1, 2))
+    assert torch.allclose(z_q, ref_q.reshape(8, 7, 7, 4).permute(0, 3, 1, 2), atol=1e-5)
+    assert torch.allclose(ours.lookup(stats["indices"]), z_q, atol=1e-5)
+
+
+def test_each_residual_stage_lowers_the_error_on_data_like_its_training():
+    rvq = _trained_rvq()
+    z = torch.randn(32, 4, 7, 7)
+    _, _, stats = rvq(z)
+    errors = [(rvq.lookup(stats["indices"], n) - z).pow(2).mean().item() for n in range(1, 5)]
+    assert all(b < a for a, b in zip(errors, errors[1:])), errors       # the rate-distortion ladder goes down
+    assert errors[-1] == pytest.approx(stats["residual_rms"] ** 2, rel=1e-4)
+    with pytest.raises(ValueError, match="between 1 and 4"):
+        rvq.lookup(stats["indices"], 0)
+
+
+def test_residual_vq_sends_one_straight_through_gradient_to_the_encoder():
+    rvq = _trained_rvq()
+    z = torch.randn(2, 4, 7, 7, requires_grad=True)
+    z_q, loss, _ = rvq(z)
+    z_q.sum().backward()
+    assert torch.equal(z.grad, torch.ones_like(z))                     # d z_q / d z_e = identity, once
+    z2 = z.detach().clone().requires_grad_(True)
+    _, loss, _ = rvq(z2)
+    loss.backward()
+    assert torch.allclose(z2.grad, 2 * 0.25 * (z2 - rvq.lookup(rvq(z2)[2]["indices"])).detach() / z2.numel(), atol=1e-6)

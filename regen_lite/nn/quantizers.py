@@ -1,12 +1,14 @@
-"""Two ways to turn a continuous latent map into discrete codes.
+"""Three ways to turn a continuous latent map into discrete codes.
 
 VectorQuantizer: VQ-VAE (van den Oord et al. 2017) with the EMA codebook of Razavi et al. 2019
   (VQ-VAE-2, appendix) and dead-code restart. Nearest code, straight-through gradient.
 FSQ: finite scalar quantization (Mentzer et al. 2023): bound each channel, round it to a few
   levels; the codebook is the implicit grid, so there is no codebook or commitment loss.
+ResidualVQ: several VectorQuantizers, each quantizing the residual the ones before left (SoundStream,
+  EnCodec): one model, a ladder of rates.
 
-Both take z_e of shape (B, D, H, W) and return (z_q (B, D, H, W), loss, stats) with
-stats["indices"] of shape (B, H, W).
+All take z_e of shape (B, D, H, W) and return (z_q (B, D, H, W), loss, stats) with stats["indices"] of
+shape (B, H, W) ((B, S, H, W) for ResidualVQ's S stages).
 """
 
 from __future__ import annotations
@@ -148,3 +150,44 @@ class FSQ(nn.Module):
         digits = (indices[:, None] // self.basis.view(1, -1, 1, 1)) % self.levels.view(1, -1, 1, 1)
         half_width = (self.levels // 2).view(1, -1, 1, 1)
         return (digits - half_width).float() / half_width
+
+
+class ResidualVQ(nn.Module):
+    """Residual vector quantization (SoundStream, Zeghidour et al. 2021; EnCodec): S VectorQuantizers in a row,
+    each quantizing what the ones before it left over:
+
+        r_1 = z_e;   q_s = VQ_s(r_s);   r_{s+1} = r_s - q_s;   z_q = q_1 + ... + q_S
+
+    One model, S rates: decoding with the first n <= S stages (lookup(indices, n)) spends n * log2(K) bits per
+    position and leaves the residual r_{n+1}. Training samples nothing special: every stage learns on every step
+    (quantizer dropout, which SoundStream adds so each prefix is trained on its own, is left out).
+    Takes z_e (B, D, H, W); returns (z_q (B, D, H, W), loss, stats) with stats["indices"] (B, S, H, W).
+    """
+
+    def __init__(self, num_stages: int = 4, num_codes: int = 256, dim: int = 8, **vq_kw):
+        super().__init__()
+        self.S, self.K, self.D = num_stages, num_codes, dim
+        self.stages = nn.ModuleList(VectorQuantizer(num_codes, dim, **vq_kw) for _ in range(num_stages))
+
+    def lookup(self, indices: torch.Tensor, n: int | None = None) -> torch.Tensor:
+        """Codes (B, S, H, W) -> q_1 + ... + q_n (B, D, H, W): the first n stages (all of them by default)."""
+        n = self.S if n is None else n
+        if not 1 <= n <= self.S:
+            raise ValueError(f"n must be between 1 and {self.S} stages, got {n}")
+        return sum(stage.lookup(indices[:, s]) for s, stage in enumerate(self.stages[:n]))
+
+    def forward(self, z_e: torch.Tensor):
+        residual = z_e.detach()                             # the codebooks learn by EMA: no gradient needed here
+        total = torch.zeros_like(z_e)
+        indices, used = [], []
+        for stage in self.stages:
+            q, _, stats = stage(residual)                   # nearest code of r_s (and, training, its EMA update)
+            total = total + q.detach()
+            residual = residual - q.detach()
+            indices.append(stats["indices"])
+            used.append(stats["used_codes"])
+        # the encoder commits to the sum, and one straight-through path: forward = z_q, backward = identity
+        loss = self.stages[0].beta * F.mse_loss(z_e, total)
+        z_q_st = z_e + (total - z_e).detach()
+        return z_q_st, loss, {"indices": torch.stack(indices, 1), "used_codes": used,
+                              "residual_rms": residual.pow(2).mean().sqrt().item()}
