@@ -140,3 +140,18 @@ def test_residual_vq_sends_one_straight_through_gradient_to_the_encoder():
     _, loss, _ = rvq(z2)
     loss.backward()
     assert torch.allclose(z2.grad, 2 * 0.25 * (z2 - rvq.lookup(rvq(z2)[2]["indices"])).detach() / z2.numel(), atol=1e-6)
+
+
+def test_the_residual_vq_autoencoder_trains_and_decodes_from_any_number_of_stages(small_batch):
+    from regen_lite.image.autoencoders import RVQVAE, RVQVAEConfig
+
+    m = RVQVAE(RVQVAEConfig(num_stages=3, num_codes=32, ch=16)).train()
+    y = small_batch[0]
+    _, loss, stats = m(y)
+    loss.backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in m.encoder.parameters())
+    m.eval()
+    codes = m.encode(y)
+    assert codes.shape == (len(y), 3, 7, 7) and codes.dtype == torch.int64 and codes.max() < 32
+    assert torch.allclose(m.decode(codes), m.decoder(m.quantizer(m.encoder(y))[0]), atol=1e-5)
+    assert m.decode(codes, 1).shape == y.shape

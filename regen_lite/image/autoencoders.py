@@ -1,4 +1,4 @@
-"""Implicit (learned) image representations: AE, VAE, VQ-VAE and FSQ autoencoders.
+"""Implicit (learned) image representations: AE, VAE, VQ-VAE, FSQ and residual-VQ autoencoders.
 
 Each model is trained self-supervised on Y alone (no labels); extractors.py wraps a trained one as
 an Extractor (its encoder, Y -> Y') carrying a Renderer (its decoder, Y' -> Y). All share the conv Encoder/Decoder in
@@ -8,6 +8,8 @@ networks.py: Y (B, 1, 28, 28) <-> latent map (B, C, 7, 7). Every forward returns
     VAE    Y' = mu(y)                          real 4x7x7; loss ||y - D(z)||^2 + beta KL(q(z|y) || N(0, I))
     VQ-VAE Y' = argmin_k ||E(y) - e_k||        codes 7x7 in [0, 512); EMA codebook, commitment loss
     FSQ    Y' = round(bound(E(y)))             codes 7x7 in [0, 8^3); no codebook loss at all
+    RVQ    Y' = S code maps, each quantizing    codes S x 7 x 7 in [0, 256); the first n maps decode alone
+           the residual of the ones before
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..nn.quantizers import FSQ, VectorQuantizer
+from ..nn.quantizers import FSQ, ResidualVQ, VectorQuantizer
 from .networks import Decoder, Encoder
 
 
@@ -189,3 +191,46 @@ class FSQVAE(nn.Module):
         y_hat = self.decoder(z_q)
         loss = F.mse_loss(y_hat, y)
         return y_hat, loss, {"mse": loss.item(), **stats}
+
+
+@dataclass
+class RVQVAEConfig:
+    code_dim: int = 8        # D, channels of each code vector
+    num_stages: int = 4      # S residual stages: S codes per position, S * log2(K) bits
+    num_codes: int = 256     # K, codebook size of each stage
+    ch: int = 64
+    n_res: int = 0
+    beta: float = 0.25       # commitment weight
+    decay: float = 0.99      # EMA decay of the codebooks
+
+
+class RVQVAE(nn.Module):
+    """A VQ-VAE whose quantizer is residual (nn.quantizers.ResidualVQ): Y' = S code maps, and decoding with only
+    the first n of them gives a coarser Y from one model (the rate-distortion ladder of SoundStream and EnCodec)."""
+
+    Config = RVQVAEConfig
+
+    def __init__(self, cfg: RVQVAEConfig = RVQVAEConfig()):
+        super().__init__()
+        self.cfg = cfg
+        self.encoder = Encoder(cfg.code_dim, cfg.ch, cfg.n_res)
+        self.quantizer = ResidualVQ(cfg.num_stages, cfg.num_codes, cfg.code_dim, beta=cfg.beta, decay=cfg.decay)
+        self.decoder = Decoder(cfg.code_dim, cfg.ch, cfg.n_res)
+
+    @property
+    def num_codes(self):
+        return self.cfg.num_codes
+
+    def encode(self, y):
+        """Y -> codes (B, S, 7, 7) int64: stage s quantizes what stages 1..s-1 left."""
+        return self.quantizer(self.encoder(y))[2]["indices"]
+
+    def decode(self, indices, n_stages: int | None = None):
+        """Codes (B, S, 7, 7) -> Y, from the first n_stages stages (all by default)."""
+        return self.decoder(self.quantizer.lookup(indices, n_stages))
+
+    def forward(self, y, labels=None):
+        z_q, vq_loss, stats = self.quantizer(self.encoder(y))
+        y_hat = self.decoder(z_q)
+        mse = F.mse_loss(y_hat, y)
+        return y_hat, mse + vq_loss, {"mse": mse.item(), "vq_loss": vq_loss.item(), **stats}
