@@ -25,7 +25,8 @@ from regen_lite.checkpoints import CheckpointError
 from regen_lite.core import Regenerator
 from regen_lite.face.data import LEAN, STILL, VOICE_A, random_theta, talking_tracks
 from regen_lite.face.extractors import FaceAnalysis, load_face_encoder
-from regen_lite.face.pipelines import MAX_SECONDS, build_pipeline, speech_x
+from regen_lite.face.metrics import pearson
+from regen_lite.face.pipelines import MAX_SECONDS, build_pipeline, speech_to_video
 from regen_lite.face.render import D, PARAMS, SIGNED, SIZE, render
 from regen_lite.face.video import side_by_side, write_mp4
 from regen_lite.speech.data import AudioError, read_audio
@@ -138,10 +139,9 @@ class TalkView:
 
 @torch.no_grad()
 def talk_view(audio: TalkInput, models: FaceModels, seed: int = 0, folder: str | None = None) -> TalkView:
-    x, T = speech_x(audio.wave)
-    theta, two = models.two_stage.generate(x, generator=torch.Generator().manual_seed(seed))
-    _, direct = models.direct.generate(x)
-    two, direct, theta = two[0, :T], direct[0, :T].clamp(0, 1), theta[0, :T]
+    theta, two = speech_to_video("talking_head", audio.wave, seed=seed, pipe=models.two_stage)
+    _, direct = speech_to_video("talking_direct", audio.wave, pipe=models.direct)
+    T = len(two)
     panels = ([audio.real[:T]] if audio.real is not None else []) + [two, direct]
     path = os.path.join(folder or tempfile.mkdtemp(prefix="regen-lite-face-"), f"talk-{seed}.mp4")
     write_mp4(path, side_by_side(panels), audio.wave)
@@ -155,8 +155,7 @@ def talk_view(audio: TalkInput, models: FaceModels, seed: int = 0, folder: str |
         roll = read[:, 4].mean().item()
         row = [label, f"{roll:+.2f} ({'left' if roll < 0 else 'right'})"]
         if audio.theta is not None:
-            a, b = read[:, 0] - read[:, 0].mean(), audio.theta[:T, 0] - audio.theta[:T, 0].mean()
-            row.append(f"{(a * b).sum().item() / max(1e-9, (a.norm() * b.norm()).item()):.2f}")
+            row.append(f"{pearson(read[:, 0], audio.theta[:T, 0]):.2f}")
         else:
             row.append("—")
         rows.append(row)

@@ -57,7 +57,8 @@ def frechet(encoder: FaceEncoder, real: torch.Tensor, fake: torch.Tensor, batch_
     return fid.compute().item()
 
 
-def _pearson(a: torch.Tensor, b: torch.Tensor) -> float:
+def pearson(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Pearson correlation of two (N,) tensors (0 when one of them is constant)."""
     a, b = a - a.mean(), b - b.mean()
     return (a * b).sum().item() / max(1e-12, (a.norm() * b.norm()).item())
 
@@ -75,7 +76,7 @@ def video_metrics(encoder: FaceEncoder, frames: torch.Tensor, talk: TalkingSet) 
     roll = torch.zeros(len(talk)).index_add_(0, clip, theta_hat[:, POSE[1]]) / talk.lengths
     true_frames = torch.cat([render(talk.theta[i, :int(n)]) for i, n in enumerate(talk.lengths)])
     return {
-        "lip_sync": round(_pearson(theta_hat[:, MOUTH[0]], truth[:, MOUTH[0]]), 4),
+        "lip_sync": round(pearson(theta_hat[:, MOUTH[0]], truth[:, MOUTH[0]]), 4),
         "mouth_mae": round((theta_hat[:, MOUTH] - truth[:, MOUTH]).abs().mean().item(), 4),
         "pose_leakage": round((roll * sign).mean().item() / LEAN, 4),
         "roll_follows": round((roll * torch.sign(talk.lean)).mean().item() / LEAN, 4),

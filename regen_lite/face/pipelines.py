@@ -9,7 +9,7 @@ Each is one Regenerator; the direct baseline is the same class with the identity
 
     pipe = build_pipeline("talking_head")
     theta, frames = pipe.generate(mel, generator=g)       # (B, T, D), (B, T, 1, 48, 48)
-    frames, seconds = speech_to_video("talking_head", wave, seed=0)
+    theta, frames = speech_to_video("talking_head", wave, seed=0)     # (T, D), (T, 1, 48, 48) in [0, 1]
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from .analysis import FaceEncoder, FaceEncoderConfig
 from .data import still_faces, talking_faces
 from .direct import DirectFaceNet
 from .extractors import load_face_encoder
-from .metrics import recovery_errors, video_metrics
+from .metrics import pearson, recovery_errors, video_metrics
 from .priors import MouthNet, PosePrior, fit_pose_prior
 from .render import MOUTH, render
 from .renderers import FaceDecoder
@@ -103,9 +103,8 @@ def evaluate(recipe: Recipe, model, source: str, extractor=None) -> dict:
     if isinstance(model, MouthNet):
         mask = talk.mask()
         pred, true = model.predict(talk.mel)[mask], talk.theta[..., MOUTH][mask]
-        a, b = pred[:, 0] - pred[:, 0].mean(), true[:, 0] - true[:, 0].mean()
         return {"test": {"mouth_mae": round((pred - true).abs().mean().item(), 4),
-                         "open_correlation": round(((a * b).sum() / (a.norm() * b.norm())).item(), 4)}}
+                         "open_correlation": round(pearson(pred[:, 0], true[:, 0]), 4)}}
     return {"test": video_metrics(_encoder(), model.generate(talk.mel), talk)}
 
 

@@ -94,8 +94,3 @@ def render(theta: torch.Tensor, size: int = SIZE) -> torch.Tensor:
     mouth = ellipse(u, v, du, my, mw, mh)
     img = img + (0.04 - img) * mouth * face
     return img.reshape(*lead, 1, size, size)
-
-
-def describe(theta: torch.Tensor) -> dict[str, float]:
-    """One θ (D,) as {name: value}, for printing and the app's bar chart."""
-    return {n: round(float(v), 3) for n, v in zip(PARAMS, clamp(theta.reshape(D)))}
