@@ -108,7 +108,7 @@ def main(argv=None):
         rows.append(("compare all", f"{len(extractors)} extractors",
                      median_seconds(lambda: client.predict(None, 3, api_name="/compare_all"), args.repeats)))
         for name in pipelines:
-            s = median_seconds(lambda: client.predict(name, 7, 25, 1.0, 0, 16, api_name="/generate"),
+            s = median_seconds(lambda: client.predict(name, "7", 25, 1.0, 0, 16, api_name="/generate"),
                                max(3, args.repeats // 2))
             rows.append(("generate 16", name, s))
         for path in choices(api["/speech_inspect"]["parameters"][2], []):

@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
 SHIPPED = [n for n, s in PIPELINES.items() if pretrained_path(s.prior).with_suffix(".safetensors").exists()]
 
 
-def gen(client, pipeline, cls=7, steps=5, guidance=1.0, seed=0, n=4):
+def gen(client, pipeline, cls="7", steps=5, guidance=1.0, seed=0, n=4):
     return client.predict(pipeline, cls, steps, guidance, seed, n, api_name="/generate")
 
 
@@ -51,6 +51,20 @@ def test_out_of_range_requests_are_refused_and_the_app_keeps_working(client, kw,
     assert Path(gen(client, name, n=1)[1]).exists()
 
 
+def test_class_is_taken_as_the_api_describes_it(client):
+    """view_api lists Class X as the strings '0'..'9' (issue 19: '7' was refused, only 7 passed): those strings
+    are what /generate and /side_by_side take, and a bare number is refused with the list of choices."""
+    api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    digits = [str(i) for i in range(10)]
+    for endpoint in ("/generate", "/side_by_side"):
+        (cls,) = [p for p in api[endpoint]["parameters"] if p["label"] == "Class X"]
+        assert cls["type"]["enum"] == digits
+        assert cls["python_type"]["type"] == "Literal[" + ", ".join(f"'{d}'" for d in digits) + "]"
+    assert "sneaker" in gen(client, SHIPPED[0], cls="7", n=1)[2]
+    with pytest.raises(AppError, match="not in the list of choices"):
+        gen(client, SHIPPED[0], cls=7, n=1)
+
+
 def test_unknown_pipeline(client):
     with pytest.raises(AppError, match="not available"):
         gen(client, "gan")
@@ -62,7 +76,7 @@ def test_eight_concurrent_generation_requests_all_complete_correctly(client):
     from concurrent.futures import ThreadPoolExecutor
 
     names = [SHIPPED[i % len(SHIPPED)] for i in range(8)]
-    requests = [dict(pipeline=name, cls=i % 10, seed=100 + i, n=2) for i, name in enumerate(names)]
+    requests = [dict(pipeline=name, cls=str(i % 10), seed=100 + i, n=2) for i, name in enumerate(names)]
     url = client.src
 
     def call(kw):
@@ -83,25 +97,25 @@ def test_device_choice(client):
     import torch
 
     name = SHIPPED[0]
-    y_prime, y, summary = client.predict(name, 1, 5, 1.0, 0, 2, "cpu", api_name="/generate")
+    y_prime, y, summary = client.predict(name, "1", 5, 1.0, 0, 2, "cpu", api_name="/generate")
     assert "on cpu" in summary
     if not torch.cuda.is_available():
         with pytest.raises(AppError, match="not in the list of choices|not available here"):
-            client.predict(name, 1, 5, 1.0, 0, 2, "cuda", api_name="/generate")
+            client.predict(name, "1", 5, 1.0, 0, 2, "cuda", api_name="/generate")
     else:
-        assert "on cuda" in client.predict(name, 1, 5, 1.0, 0, 2, "cuda", api_name="/generate")[2]
+        assert "on cuda" in client.predict(name, "1", 5, 1.0, 0, 2, "cuda", api_name="/generate")[2]
 
 
 def test_side_by_side_runs_two_pipelines_on_the_same_class_and_seed(client):
     a, b = (["direct", "latent"] if {"direct", "latent"} <= set(SHIPPED) else (SHIPPED * 2)[:2])
-    y_a, y_b, times = client.predict(a, b, 7, 4, 3, api_name="/side_by_side")
+    y_a, y_b, times = client.predict(a, b, "7", 4, 3, api_name="/side_by_side")
     img_a, img_b = np.asarray(Image.open(y_a)), np.asarray(Image.open(y_b))
     assert img_a.shape == img_b.shape and img_a.std() > 5 and img_b.std() > 5
     assert f"`{a}`" in times or a in times
-    again = np.asarray(Image.open(client.predict(a, b, 7, 4, 3, api_name="/side_by_side")[1]))
+    again = np.asarray(Image.open(client.predict(a, b, "7", 4, 3, api_name="/side_by_side")[1]))
     assert np.array_equal(again, img_b)                      # same seed, same images
     with pytest.raises(AppError, match="not available"):
-        client.predict(a, "gan", 7, 4, 3, api_name="/side_by_side")
+        client.predict(a, "gan", "7", 4, 3, api_name="/side_by_side")
 
 
 def test_compare_tab_shows_the_measured_tables():

@@ -10,7 +10,6 @@ import gradio as gr
 from app.base import AppContext, AppTab, BuiltTab
 from app.image import generate_views as gen
 from app.image.generate import image_pipelines
-from regen_lite.image.data import FASHION_CLASSES
 
 RESULTS_DIR = Path(__file__).resolve().parents[2] / "benchmarks" / "results"
 
@@ -65,8 +64,7 @@ def build(ctx: AppContext) -> BuiltTab:
         a = gr.Dropdown(names, value=("direct" if "direct" in names else default_b), label="Pipeline A",
                         allow_custom_value=True, elem_id="pipeline_a")
         b = gr.Dropdown(names, value=default_b, label="Pipeline B", allow_custom_value=True, elem_id="pipeline_b")
-        class_x = gr.Dropdown([(c, i) for i, c in enumerate(FASHION_CLASSES)], value=0,
-                              label="Class X", elem_id="compare_class")
+        class_x = gr.Dropdown(gen.CLASS_CHOICES, value="0", label="Class X", elem_id="compare_class")
         seed = gr.Number(value=0, precision=0, label="Seed", elem_id="compare_seed")
         n = gr.Slider(1, gen.MAX_SAMPLES, value=6, step=1, label="Samples")
     button = gr.Button("Generate both", variant="primary", elem_id="generate_both")

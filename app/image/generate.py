@@ -9,7 +9,6 @@ from app.base import AppContext, AppTab, BuiltTab
 from app.image import generate_views as gen
 from app.url_state import CLASS_ALLOWED, MAX_SEED, SEED_ALLOWED, UrlField, fashion_class, int_in
 from regen_lite.device import get_device
-from regen_lite.image.data import FASHION_CLASSES
 
 EXPLANATION = """
 **Generation in two stages.** Pick a class X. The prior samples a compact Y' for it (left), and the
@@ -29,6 +28,12 @@ def pipeline_status(pipelines: gen.PipelineSet) -> str:
     lines = ["**Pipelines**"] + [f"- `{n}`: {spec.summary}" for n, (_, spec) in pipelines.available.items()]
     lines += [f"- `{n}`: **disabled**. {reason}" for n, reason in pipelines.unavailable.items()]
     return "\n".join(lines)
+
+
+def class_value(text: str) -> str | None:
+    """?class=7 or ?class=sneaker in a link -> the Class X dropdown's value '7' (None if not a class)."""
+    index = fashion_class(text)
+    return None if index is None else str(index)
 
 
 def build(ctx: AppContext) -> BuiltTab:
@@ -60,8 +65,7 @@ def build(ctx: AppContext) -> BuiltTab:
             names = list(pipelines.available)
             pipeline = gr.Dropdown(names, value=("latent" if "latent" in names else (names or [None])[0]),
                                    label="Pipeline", allow_custom_value=True, elem_id="pipeline")
-            class_x = gr.Dropdown([(c, i) for i, c in enumerate(FASHION_CLASSES)], value=7,
-                                  label="Class X", elem_id="class")
+            class_x = gr.Dropdown(gen.CLASS_CHOICES, value="7", label="Class X", elem_id="class")
             steps = gr.Slider(1, gen.MAX_STEPS, value=25, step=1, label="DDIM steps (diffusion priors)")
             guidance = gr.Slider(0, 10, value=1.0, step=0.5, label="Guidance weight (0 = off)")
             seed = gr.Number(value=0, precision=0, label="Seed", elem_id="seed")
@@ -82,7 +86,7 @@ def build(ctx: AppContext) -> BuiltTab:
     available = lambda text: text if text in pipelines.available else None   # noqa: E731
     return BuiltTab(url_fields=[
         UrlField("pipeline", pipeline, available, "available: " + ", ".join(pipelines.available)),
-        UrlField("class", class_x, fashion_class, CLASS_ALLOWED),
+        UrlField("class", class_x, class_value, CLASS_ALLOWED),
         UrlField("seed", seed, int_in(0, MAX_SEED), SEED_ALLOWED),
     ])
 

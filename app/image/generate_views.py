@@ -16,6 +16,8 @@ from regen_lite.image.pipelines import PIPELINES, build_pipeline
 
 MAX_STEPS, MAX_SAMPLES, MAX_SEED = 200, 36, 2**31 - 1
 TILE = 56   # pixels per sample in the grids
+# Class X in the dropdowns, (label, value): the API takes the strings '0'..'9', the way gradio_client lists them
+CLASS_CHOICES = [(name, str(i)) for i, name in enumerate(FASHION_CLASSES)]
 
 
 class GenerateError(ValueError):
