@@ -123,6 +123,17 @@ def test_choices_are_written_to_the_url(page):
     page.wait_for_function("() => window.location.search.includes('tab=generate')")
 
 
+def test_opening_the_generate_tab_draws_a_first_grid(page):
+    """No link, no button (issue 19): clicking the Generate tab fills both pictures with one row of the default
+    class and seed (BuiltTab.on_open) instead of showing two empty frames."""
+    assert page.locator("#gen_y img").count() == 0                # nothing sampled for a tab nobody opened
+    page.get_by_role("tab", name="Generate").click()
+    page.wait_for_selector("#gen_y_prime img")
+    page.wait_for_selector("#gen_y img")
+    page.wait_for_function("() => document.querySelector('#gen_summary').innerText.includes('6 × sneaker')")
+    assert "seed 0" in page.locator("#gen_summary").inner_text()
+
+
 def test_a_shared_url_restores_its_view_and_generates_a_grid(new_page, app_url, tmp_path):
     """A teacher's link: the generate tab, the vq pipeline, class sneaker, seed 5; then generate."""
     page = new_page()
