@@ -3,6 +3,8 @@
     draw_code_map    discrete Y' (h, w): a coloured grid with each cell's code index and a codebook legend
     draw_channels    continuous Y' (C, h, w): one greyscale panel per channel on a shared scale
     draw_dct         DCT coefficients (k, k): |coefficient| as a log-scale heat map
+    draw_code_stack  residual-VQ Y' (S, h, w): one code map per stage, side by side
+    draw_vector      a real vector Y' (D,): one bar per number (the diffusion autoencoder's z)
 
 matplotlib draws the same figures more prettily (regen_lite's notebooks use it), but a figure with
 a colour bar costs 100-150 ms to lay out, which alone would break the app's 150 ms inspect target.
@@ -81,6 +83,39 @@ def draw_code_map(codes: np.ndarray, num_codes: int, side: int = 280) -> np.ndar
     colour_bar(draw, canvas, bar, "turbo", [(0, "0"), (0.5, str((num_codes - 1) // 2)), (1, str(num_codes - 1))],
                "code")
     caption(draw, canvas.width, h * cell + 35, f"Y': {h}x{w} code indices (K={num_codes})")
+    return np.asarray(canvas)
+
+
+def draw_code_stack(codes: np.ndarray, num_codes: int, side: int = 196) -> np.ndarray:
+    """A residual-VQ Y' (S, h, w): the S stages' code maps side by side, each titled with its stage."""
+    panels = [draw_code_map(c, num_codes, side) for c in codes]
+    height = max(p.shape[0] for p in panels) + 20
+    canvas = Image.new("RGB", (sum(p.shape[1] for p in panels), height), BACKGROUND)
+    draw, left = ImageDraw.Draw(canvas), 0
+    for s, p in enumerate(panels):
+        canvas.paste(Image.fromarray(p), (left, 20))
+        draw.text((left + 10, 12), f"stage {s + 1}" + (" (coarse)" if s == 0 else " (residual)"), fill=INK,
+                  font=font(12), anchor="lm")
+        left += p.shape[1]
+    return np.asarray(canvas)
+
+
+def draw_vector(z: np.ndarray, bar: int = 18, height: int = 160) -> np.ndarray:
+    """A real vector Y' (D,) as D bars up or down from zero, on the scale [-max|z|, +max|z|]."""
+    bound = float(np.abs(z).max()) or 1.0
+    width = len(z) * bar + 80
+    canvas = Image.new("RGB", (width, height + 60), BACKGROUND)
+    draw = ImageDraw.Draw(canvas)
+    zero = 20 + height // 2
+    draw.line([(40, zero), (40 + len(z) * bar, zero)], fill=INK)
+    for i, v in enumerate(z):
+        top = zero - v / bound * (height // 2)
+        draw.rectangle([40 + i * bar + 2, min(top, zero), 40 + (i + 1) * bar - 2, max(top, zero)],
+                       fill=tuple(lut("coolwarm")[int(round((v / bound + 1) / 2 * 255))]))
+        draw.text((40 + i * bar + bar // 2, 20 + height + 10), str(i), fill=INK, font=font(9), anchor="mm")
+    draw.text((36, 20), f"{bound:+.2g}", fill=INK, font=font(10), anchor="rm")
+    draw.text((36, 20 + height), f"{-bound:+.2g}", fill=INK, font=font(10), anchor="rm")
+    caption(draw, width, height + 45, f"Y': a vector of {len(z)} real numbers")
     return np.asarray(canvas)
 
 

@@ -50,7 +50,7 @@ class Extractor:
     modality: str                   # the package it belongs to: "image" | "speech" | "text" | "music" | "toy"
     kind: str = "explicit"          # "explicit" (a rule) | "implicit" (a self-supervised model)
     discrete: bool = False          # integer codes (True) or real values (False)
-    layout: str                     # how Y' is best drawn: "image" | "frequencies" | "channels" | "codes"
+    layout: str                     # how Y' is best drawn: "image" | "frequencies" | "channels" | "codes" | "vector"
     #                                 | "spectrogram" | "sequence" | "template" | "piano_roll"
     renderer: Renderer
 

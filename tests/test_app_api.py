@@ -122,7 +122,14 @@ def make_too_wide_png(folder: Path) -> Path:
     return path
 
 
+def make_empty_png(folder: Path) -> Path:
+    path = folder / "empty.png"
+    path.write_bytes(b"")
+    return path
+
+
 @pytest.mark.parametrize("make, message", [
+    (make_empty_png, r"empty.png is empty \(0 bytes\)\. Pick a shipped sample"),   # as the Speech tab says it
     (make_text_renamed_png, "could not be read as an image"),
     (make_truncated_png, "could not be read as an image"),
     (make_too_wide_png, f"largest the app accepts is {views.MAX_SIDE} px"),
@@ -188,13 +195,16 @@ def test_prepare_upload_refuses_files_over_the_size_limit(tmp_path):
 
 @pytest.mark.parametrize("name, style", [
     ("identity", "image"), ("downsample_x4", "image"), ("dct_lowpass", "dct"),
-    ("ae", "channels"), ("vae", "channels"), ("vqvae", "codes"), ("fsq", "codes"),
+    ("ae", "channels"), ("vae", "channels"), ("vqvae", "codes"), ("fsq", "codes"), ("rvq", "codes"),
+    ("diffae", "vector"),
 ])
 def test_draw_y_prime_suits_each_kind(name, style):
     """Every kind of Y' gets its own picture. Learned models are untrained here: only shapes matter."""
     from regen_lite.image import autoencoders as ae
 
-    untrained = {"ae": ae.AE, "vae": ae.VAE, "vqvae": ae.VQVAE, "fsq": ae.FSQVAE}
+    from regen_lite.image.diffae import DiffAE
+
+    untrained = {"ae": ae.AE, "vae": ae.VAE, "vqvae": ae.VQVAE, "fsq": ae.FSQVAE, "rvq": ae.RVQVAE, "diffae": DiffAE}
     extractor = get_extractor(name, model=untrained[name]()) if name in untrained else get_extractor(name)
     images, _ = views.load_samples(per_class=1)
     result = views.inspect(extractor, views.sample_tensor(images, 0))

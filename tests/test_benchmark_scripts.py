@@ -1,6 +1,7 @@
-"""The code paths of two benchmark scripts, run as a user runs them (for the code, not the numbers):
-benchmarks/peers.py --quick (the kit beside its peers at equal CPU time) and benchmarks/gpu_check.py on the
-CPU (the GPU check, which no test machine here has a GPU for)."""
+"""The code paths of the benchmark scripts, run as a user runs them (for the code, not the numbers):
+benchmarks/peers.py --quick (the kit beside its peers at equal CPU time), benchmarks/label_efficiency.py --quick
+(the label-efficiency curve on the shipped subset) and benchmarks/gpu_check.py on the CPU (the GPU check, which
+no test machine here has a GPU for)."""
 
 import subprocess
 import sys
@@ -47,3 +48,17 @@ def test_gpu_check_without_cuda_says_so():
         assert proc.returncode in (0, 1), proc.stderr[-3000:]
     else:
         assert proc.returncode == 2 and "CUDA is not available on this machine" in proc.stderr
+
+
+def test_label_efficiency_quick_writes_its_table_and_curve(tmp_path):
+    proc = run("label_efficiency.py", "--quick", "--out", tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    md = (tmp_path / "label_efficiency_quick.md").read_text()
+    assert "--quick: the code path, not a result" in md
+    assert md.rstrip().endswith("Regenerate: `python benchmarks/label_efficiency.py --quick`")
+    rows = (tmp_path / "label_efficiency_quick.csv").read_text().splitlines()
+    assert rows[0].startswith("fraction,method,seed,labelled,steps,train_s,FD,accuracy")
+    points = {tuple(r.split(",")[:2]) for r in rows[1:]}
+    assert points == {(f, m) for f in ("0.1", "1.0") for m in ("direct", "direct+null", "latent", "lowres")}
+    assert all(r.split(",")[3] == ("500" if r.startswith("0.1") else "5000") for r in rows[1:])  # 10 %, balanced
+    assert (tmp_path / "label_efficiency_quick.png").stat().st_size > 10_000

@@ -17,6 +17,7 @@ SHIPPED = sorted(p.stem for p in weights_dir().glob("*.json"))
 
 # model sizes for a run of a few seconds (the shipped ones take minutes to measure)
 TINY = {"Classifier": dict(ch=8), "AE": dict(ch=8), "VAE": dict(ch=8), "VQVAE": dict(ch=8, num_codes=32),
+        "RVQVAE": dict(ch=8, num_codes=32, num_stages=2), "DiffAE": dict(ch=8, enc_ch=8, ch_mult=(1, 2)),
         "FSQVAE": dict(ch=8), "SuperResolution": dict(ch=8, n_res=1), "DiffusionPrior": dict(ch=16),
         "CodePrior": dict(d=32, n_layer=1, n_head=2), "Seq2Seq": dict(d=16, n_head=2, n_enc=1, n_dec=1),
         "MelToLinear": dict(ch=16, n_blocks=1), "MelodyNet": dict(d=16, n_head=2, n_layer=1), "TemplatePrior": {},

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-from app.pictures import draw_channels, draw_code_map, draw_dct
+from app.pictures import draw_channels, draw_code_map, draw_code_stack, draw_dct, draw_vector
 from regen_lite.checkpoints import CheckpointError
 from regen_lite.core import Extractor
 from regen_lite.image.data import FASHION_CLASSES, load_fashion_mnist, to_float
@@ -118,6 +118,8 @@ def open_image(path: str | os.PathLike) -> tuple[Image.Image, list[str]]:
         size_mb = os.path.getsize(path) / 2**20   # MB as Gradio's max_file_size counts them
     except OSError as e:
         raise UploadError(f"{name}: cannot read the file ({e.strerror or e})") from e
+    if size_mb == 0:                              # said plainly, as the Speech tab says it
+        raise UploadError(f"{name} is empty (0 bytes).")
     if size_mb > MAX_UPLOAD_MB:
         raise UploadError(f"{name} is {size_mb:.0f} MB; the largest file the app accepts is {MAX_UPLOAD_MB} MB. "
                           "Shrink the image first: the app only uses 28 x 28 pixels of it.")
@@ -241,7 +243,7 @@ def upscale(image01: np.ndarray | torch.Tensor, size: int = SIZE * DISPLAY_SCALE
 
 
 def y_prime_style(extractor: Extractor, y_prime: torch.Tensor) -> str:
-    """How to draw this Y': "codes", "dct", "image" (a picture, maybe low-res) or "channels"."""
+    """How to draw this Y': "codes", "dct", "image" (a picture, maybe low-res), "vector" or "channels"."""
     return {"frequencies": "dct"}.get(extractor.layout, extractor.layout)
 
 
@@ -249,8 +251,12 @@ def draw_y_prime(extractor: Extractor, y_prime: torch.Tensor) -> np.ndarray:
     """A picture of one Y' (batch of 1) that suits its kind. Returns an RGB or greyscale uint8 array."""
     one = y_prime[0].detach().cpu()
     style = y_prime_style(extractor, y_prime)
+    if style == "codes" and one.dim() == 3:    # residual VQ: (S, h, w), one code map per stage
+        return draw_code_stack(one.long().numpy(), int(extractor.model.num_codes))
     if style == "codes":
         return draw_code_map(one.long().numpy(), int(extractor.model.num_codes))
+    if style == "vector":
+        return draw_vector(one.float().flatten().numpy())
     if style == "dct":
         return draw_dct(one.float().numpy().reshape(one.shape[-2], one.shape[-1]))
     if style == "image":
@@ -299,7 +305,8 @@ def summary_rows(description: dict, psnr_db: float, ssim_value: float, num_codes
 def inspect(extractor: Extractor, y: torch.Tensor, description: dict | None = None) -> Inspection:
     """Y -> Y' = extract(Y) -> Y_hat = render(Y'), with pictures of all three and the numbers table."""
     y_prime = extractor.extract(y)
-    y_hat = extractor.render(y_prime).detach().cpu().float().clamp(0, 1)
+    # a fixed seed: a stochastic renderer (diffae's DDIM decoder) then draws the same details on every visit
+    y_hat = extractor.render(y_prime, generator=torch.Generator().manual_seed(0)).detach().cpu().float().clamp(0, 1)
     psnr_db, ssim_value = psnr(y_hat, y), ssim(y_hat, y)
     num_codes = int(extractor.model.num_codes) if extractor.discrete else None
     table = summary_rows(description or extractor.describe(), psnr_db, ssim_value, num_codes)

@@ -24,3 +24,4 @@ from regen_lite.exercises.nb11_recognition import *  # noqa: F401,F403
 from regen_lite.exercises.nb12_synthesis import *  # noqa: F401,F403
 from regen_lite.exercises.nb13_lyrics import *  # noqa: F401,F403
 from regen_lite.exercises.nb14_face import *  # noqa: F401,F403
+from regen_lite.exercises.nb15_unpaired import *  # noqa: F401,F403

@@ -2,7 +2,7 @@
 
 Explicit: identity, downsampling, DCT low-pass: fixed rules with algorithmic renderers, the baselines
 the learned ones must beat. Implicit: a trained autoencoder of autoencoders.py (AE, VAE, VQ-VAE, FSQ),
-whose encoder extracts and whose decoder renders.
+whose encoder extracts and whose decoder renders (RVQ: residual VQ, S code maps per image).
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import torch.nn.functional as F
 
 from ..checkpoints import CheckpointError, load_checkpoint, pretrained_path
 from ..core import Renderer, TensorExtractor
-from .autoencoders import AE, FSQVAE, VAE, VQVAE
+from .autoencoders import AE, FSQVAE, RVQVAE, VAE, VQVAE
+from .diffae import DiffAE
 
 
 class ImageExtractor(TensorExtractor):
@@ -168,19 +169,61 @@ class AutoencoderExtractor(ImageExtractor):
     def notes(self):
         kind = {"AE": "deterministic autoencoder latent", "VAE": "VAE posterior mean (KL-regularised latent)",
                 "VQVAE": f"VQ-VAE code indices, K={getattr(self.model, 'num_codes', '')}",
-                "FSQVAE": f"FSQ code indices, levels={getattr(self.model.cfg, 'levels', '')}"}
+                "FSQVAE": f"FSQ code indices, levels={getattr(self.model.cfg, 'levels', '')}",
+                "RVQVAE": f"residual VQ: {getattr(self.model.cfg, 'num_stages', '')} code maps, each quantizing "
+                          f"what the ones before left, K={getattr(self.model, 'num_codes', '')} each"}
         return kind.get(type(self.model).__name__, "")
 
 
+# ---------------------------------------------------------------- the diffusion autoencoder: a stochastic renderer
+
+class DiffAERenderer(Renderer):
+    """z -> Y by the DDIM decoder from fresh noise x_T: the same z gives the same semantics, the seed the details."""
+
+    def __init__(self, model: DiffAE, steps: int = 25):
+        self.model, self.steps = model, steps
+
+    @torch.no_grad()
+    def render(self, y_prime, *, generator=None, callback=None):
+        p = next(self.model.parameters())
+        return self.model.decode(y_prime.to(p.device, p.dtype), steps=self.steps, generator=generator,
+                                 callback=callback)
+
+
+class DiffAEExtractor(AutoencoderExtractor):
+    """Y' = z, the diffusion autoencoder's semantic code (a vector); the renderer is its DDIM decoder.
+    invert(y) gives the other half of Y, the stochastic code x_T: render_inverted(z, x_T) returns to y."""
+
+    layout = "vector"
+
+    def __init__(self, name: str, model: DiffAE, info: dict | None = None):
+        super().__init__(name, model, info)
+        self.layout, self.renderer = "vector", DiffAERenderer(self.model)
+
+    @torch.no_grad()
+    def invert(self, y):
+        p = next(self.model.parameters())
+        return self.model.invert(y.to(p.device, p.dtype), steps=self.renderer.steps)
+
+    @torch.no_grad()
+    def render_inverted(self, z, x_T):
+        return self.model.decode(z, x_T=x_T, steps=self.renderer.steps)
+
+    def notes(self):
+        return (f"diffusion autoencoder: semantic code z ({self.model.cfg.z_dim} numbers); the DDIM decoder "
+                "invents the details, so render(z) varies with the seed")
+
+
 def load_autoencoder(name: str, model_class: type, model: nn.Module | None = None, path=None, device="cpu"):
+    wrap = DiffAEExtractor if model_class is DiffAE else AutoencoderExtractor
     if model is not None:
-        return AutoencoderExtractor(name, model)
+        return wrap(name, model)
     path = path or pretrained_path(name)
     try:
         m, info = load_checkpoint(path, model_class, device=device)
     except CheckpointError as e:
         raise CheckpointError(f"{e}; (re)create it with: regen-lite train {name}") from e
-    return AutoencoderExtractor(name, m, info)
+    return wrap(name, m, info)
 
 
 # the image extractors by name (read by regen_lite.registry): name -> (factory(**kw) -> Extractor, summary);
@@ -194,4 +237,6 @@ EXTRACTORS = {
     "vae": (lambda **kw: load_autoencoder("vae", VAE, **kw), "VAE latent mean 4x7x7"),
     "vqvae": (lambda **kw: load_autoencoder("vqvae", VQVAE, **kw), "VQ-VAE codes 7x7, K=512"),
     "fsq": (lambda **kw: load_autoencoder("fsq", FSQVAE, **kw), "FSQ codes 7x7, 8x8x8 levels"),
+    "rvq": (lambda **kw: load_autoencoder("rvq", RVQVAE, **kw), "residual VQ codes 4x7x7, K=256 per stage"),
+    "diffae": (lambda **kw: load_autoencoder("diffae", DiffAE, **kw), "diffusion autoencoder: semantic z (16)"),
 }

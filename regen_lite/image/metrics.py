@@ -45,9 +45,48 @@ def reconstruction_metrics(extractor, y: torch.Tensor, batch_size: int = 500) ->
     y_hat = torch.cat(recons)
     out = {"psnr": psnr(y_hat, y), "ssim": ssim(y_hat, y)}
     if codes:
-        k = extractor.model.num_codes
-        out.update(codebook_usage(torch.cat(codes), k))
+        codes, k = torch.cat(codes), extractor.model.num_codes
+        if codes.dim() == 4:   # residual VQ (N, S, H, W): each stage has its own codebook, so count each alone
+            per_stage = [codebook_usage(codes[:, s], k) for s in range(codes.shape[1])]
+            out.update(usage=min(u["usage"] for u in per_stage), usage_by_stage=[u["usage"] for u in per_stage],
+                       perplexity_by_stage=[u["perplexity"] for u in per_stage],
+                       psnr_by_stages=stage_ladder(extractor.model, y, codes, batch_size))
+        else:
+            out.update(codebook_usage(codes, k))
     return out
+
+
+@torch.no_grad()
+def stage_ladder(model, y: torch.Tensor, codes: torch.Tensor | None = None, batch_size: int = 500) -> list[float]:
+    """The rate-distortion ladder of a residual-VQ model: PSNR of decode(codes, n) against y for n = 1..S
+    stages, all from one trained model (codes (N, S, H, W) from model.encode(y), found here if not given)."""
+    p = next(model.parameters())
+    if codes is None:
+        codes = batched(lambda b: model.encode(b.to(p.device, p.dtype)).cpu(), y, batch_size)
+    ladder = []
+    for n in range(1, codes.shape[1] + 1):
+        y_hat = batched(lambda c: model.decode(c.to(p.device), n).clamp(0, 1).cpu(), codes, batch_size)
+        ladder.append(psnr(y_hat, y))
+    return ladder
+
+
+@torch.no_grad()
+def diffae_metrics(extractor, y: torch.Tensor, labels: torch.Tensor, classifier, seed: int = 0,
+                   batch_size: int = 250) -> dict:
+    """The two reconstructions of a diffusion autoencoder (extractors.DiffAEExtractor) on y (N, 1, 28, 28):
+        psnr_z         render(z) from fresh noise (seeded): the semantic part alone
+        class_kept     the reference classifier's accuracy on those renders: does z keep the class?
+        psnr_seeds     PSNR between two renders of the same z with different noise (how much detail is invented)
+        psnr_inverted  render(z, x_T) from the DDIM-inverted x_T: near-lossless"""
+    g = torch.Generator().manual_seed(seed)
+    z = batched(extractor.extract, y, batch_size).cpu()
+    y_z = batched(lambda b: extractor.render(b, generator=g).cpu(), z, batch_size)
+    y_z2 = batched(lambda b: extractor.render(b, generator=g).cpu(), z, batch_size)
+    y_inv = torch.cat([extractor.render_inverted(z[i:i + batch_size], extractor.invert(y[i:i + batch_size])).cpu()
+                       for i in range(0, len(y), batch_size)])
+    return {"psnr_z": psnr(y_z, y), "ssim_z": ssim(y_z, y), "class_kept": classifier_accuracy(classifier, y_z, labels),
+            "psnr_seeds": psnr(y_z2, y_z), "psnr_inverted": psnr(y_inv, y), "ssim_inverted": ssim(y_inv, y),
+            "n": len(y), "seed": seed}
 
 
 def codebook_usage(indices: torch.Tensor, num_codes: int) -> dict:

@@ -7,6 +7,7 @@ renderer); "direct" is the same class with the identity extractor.
     vq       vqvae                 AR transformer over 7x7 codes     VQ-VAE decoder
     fsq      fsq                   AR transformer over 7x7 codes     FSQ decoder
     lowres   downsample_x4         diffusion over the 7x7 image      learned super-resolution
+    diffae   diffae                diffusion over the semantic z     DDIM decoder (as costly as direct)
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ PIPELINES = {s.name: s for s in [
                  "AR prior X -> FSQ codes -> Y", baseline="direct"),
     PipelineSpec("lowres", "image", "downsample_x4", "prior_lowres", "sr_x4", DIFFUSION,
                  "diffusion X -> 7x7 image -> super-resolution -> Y", baseline="direct"),
+    # the renderer is itself a 25-step DDIM sampler in pixel space: this pipeline samples as slowly as direct
+    PipelineSpec("diffae", "image", "diffae", "prior_diffae", None, DIFFUSION,
+                 "diffusion X -> semantic z (16) -> DDIM decoder -> Y", baseline="direct"),
 ]}
 PIPELINE_OF_PRIOR = {s.prior: s.name for s in PIPELINES.values()}
 

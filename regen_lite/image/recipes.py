@@ -20,15 +20,18 @@ from . import metrics
 from .autoencoders import (
     AE,
     FSQVAE,
+    RVQVAE,
     VAE,
     VQVAE,
     AEConfig,
     FSQVAEConfig,
+    RVQVAEConfig,
     VAEConfig,
     VQVAEConfig,
 )
 from .data import data_hash, load_fashion_mnist, to_float
-from .extractors import EXTRACTORS, AutoencoderExtractor
+from .diffae import DiffAE, DiffAEConfig
+from .extractors import EXTRACTORS, AutoencoderExtractor, load_autoencoder
 from .networks import Classifier, ClassifierConfig
 from .pipelines import PIPELINE_OF_PRIOR, PIPELINES, build_pipeline
 from .priors import CodePrior, CodePriorConfig, DiffusionPrior, DiffusionPriorConfig
@@ -39,9 +42,10 @@ AE_SIZE = dict(ch=64, n_res=0)  # the classic conv autoencoder's shape (networks
 # 10% more CPU time (26.34 against 25.78 dB test PSNR): at this size more, smaller steps learn faster per image
 AE_TRAIN = TrainConfig(epochs=4, batch_size=64, lr=2e-3)
 # targets of the shipped representations on the full 10k test set: (min PSNR dB, min fraction of codes used)
-REPRESENTATION_TARGETS = {"ae": (25.0, None), "vae": (23.0, None), "vqvae": (23.0, 0.95), "fsq": (22.0, 0.95)}
+REPRESENTATION_TARGETS = {"ae": (25.0, None), "vae": (23.0, None), "vqvae": (23.0, 0.95), "fsq": (22.0, 0.95),
+                          "rvq": (25.0, 0.95)}
 # optimizer steps of each prior X -> Y', chosen so that each trains in about 8 CPU-minutes on 2 cores
-PRIOR_STEPS = {"prior_direct": 480, "prior_vae": 2000, "prior_lowres": 2000, "prior_vqvae": 1200, "prior_fsq": 1200}
+PRIOR_STEPS = {"prior_diffae": 2000, "prior_direct": 480, "prior_vae": 2000, "prior_lowres": 2000, "prior_vqvae": 1200, "prior_fsq": 1200}
 
 PER_CLASS = 20        # samples per class a prior is scored on ("sample_test", the number the README quotes)
 SMALL_PER_CLASS = 2   # ... and on a small fixed subset ("sample_test_small", what the tests re-measure in seconds)
@@ -79,10 +83,10 @@ def evaluate(recipe: Recipe, model, source: str, extractor=None, per_class: int 
     small fixed subset."""
     x, labels = load_fashion_mnist("test", "sample")
     out = {"sample_test": measure(recipe, model, x, labels, extractor, per_class=per_class)}
-    if recipe.kind == "prior":
+    if recipe.kind == "prior" or isinstance(model, DiffAE):   # sampled: also a small set, re-measured by tests
         out["sample_test_small"] = measure(recipe, model, x, labels, extractor,
                                            per_class=min(per_class, SMALL_PER_CLASS))
-    elif source == "full":
+    elif source == "full" and not isinstance(model, DiffAE):   # the diffae's DDIM renders: the 1k sample only
         out["full_test"] = measure(recipe, model, *load_fashion_mnist("test", "full"))
     return out
 
@@ -93,6 +97,11 @@ def measure(recipe: Recipe, model, x: torch.Tensor, labels: torch.Tensor, extrac
     images = to_float(x)
     if recipe.kind == "classifier":
         return {"accuracy": metrics.classifier_accuracy(model, images, labels), "n": len(x)}
+    if isinstance(model, DiffAE):   # a stochastic renderer: two reconstructions of per_class images of each class
+        clf, _ = load_checkpoint(weights_dir() / "classifier", Classifier)
+        keep = torch.cat([(labels == c).nonzero().flatten()[:per_class] for c in range(10)])
+        return metrics.diffae_metrics(load_autoencoder(recipe.name, DiffAE, model=model), images[keep],
+                                      labels[keep], clf)
     if recipe.kind == "autoencoder":
         return {**metrics.reconstruction_metrics(AutoencoderExtractor(recipe.name, model), images), "n": len(x)}
     if recipe.kind == "renderer":
@@ -150,6 +159,17 @@ RECIPES = {r.name: r for r in [
                    notes="VQ-VAE, Y' = 7x7 codes from a 512-entry codebook"),
     fashion_recipe("fsq", FSQVAE, lambda: FSQVAE(FSQVAEConfig(levels=(8, 8, 8), **AE_SIZE)),
                    AE_TRAIN, "autoencoder", notes="FSQ autoencoder, Y' = 7x7 codes on an 8x8x8 grid"),
+    # residual VQ: 4 stages of 256 codes (32 bits a position against the VQ-VAE's 9); no weight EMA, as above
+    fashion_recipe("rvq", RVQVAE, lambda: RVQVAE(RVQVAEConfig(code_dim=8, num_stages=4, num_codes=256, **AE_SIZE)),
+                   replace(AE_TRAIN, ema_decay=0.0), "autoencoder",
+                   notes="residual VQ-VAE, Y' = 4 code maps 7x7 from 256-entry codebooks"),
+    # the diffusion autoencoder trains with the diffusion loss alone; its decoder is prior_direct's TinyUNet with z
+    # for the class, given prior_direct's budget (480 steps of 128, about 8 CPU-minutes); its encoder's features are
+    # the shipped VAE's, frozen (diffae.py says why)
+    fashion_recipe("diffae", DiffAE, lambda: DiffAE.from_vae(DiffAEConfig(z_dim=16), load_checkpoint(
+                       weights_dir() / "vae", VAE)[0]),
+                   TrainConfig(epochs=100, max_steps=480, lr=1e-3, warmup_steps=50), "autoencoder",
+                   notes="diffusion autoencoder, Y' = semantic code z (16 numbers) + a DDIM decoder"),
     fashion_recipe("sr_x4", SuperResolution, lambda: SuperResolution(SuperResConfig()), TrainConfig(epochs=3, lr=2e-3),
                    "renderer", notes="learned super-resolution renderer for downsample_x4"),
     # the same renderer trained on noisy Y': a remedy for the train/inference mismatch (it sees extracted Y'
@@ -171,6 +191,10 @@ RECIPES = {r.name: r for r in [
                    lambda: DiffusionPrior(DiffusionPriorConfig(shape=(1, 7, 7), ch=64, ch_mult=(1, 2))),
                    TrainConfig(epochs=100, max_steps=PRIOR_STEPS["prior_lowres"], lr=1e-3, warmup_steps=50), "prior",
                    "downsample_x4", notes="diffusion over the 7x7 block-mean image"),
+    fashion_recipe("prior_diffae", DiffusionPrior,
+                   lambda: DiffusionPrior(DiffusionPriorConfig(shape=(16, 1, 1), ch=64, ch_mult=(1,))),
+                   TrainConfig(epochs=100, max_steps=PRIOR_STEPS["prior_diffae"], lr=1e-3, warmup_steps=50), "prior",
+                   "diffae", notes="diffusion over the diffusion autoencoder's semantic code z"),
     fashion_recipe("prior_vqvae", CodePrior, lambda: CodePrior(CodePriorConfig(vocab=512)),
                    TrainConfig(epochs=100, max_steps=PRIOR_STEPS["prior_vqvae"], lr=1e-3, warmup_steps=50,
                                weight_decay=0.01), "prior", "vqvae", notes="autoregressive transformer over VQ-VAE codes"),

@@ -180,6 +180,23 @@ def ddim_sample(diffusion: GaussianDiffusion, model_fn: ModelFn, shape, *, steps
 
 
 @torch.no_grad()
+def ddim_invert(diffusion: GaussianDiffusion, model_fn: ModelFn, x0: torch.Tensor, *, steps: int = 25) -> torch.Tensor:
+    """DDIM inversion: run the deterministic (eta = 0) update backwards, clean x_0 -> the x_T from which
+    ddim_sample(..., x_T=x_T, steps=steps) returns to x_0 (Song et al. 2021, sec. 4.3; Preechakul et al. 2022):
+        x_{t_next} = sqrt(\bar\alpha_{t_next}) x0_hat + sqrt(1 - \bar\alpha_{t_next}) eps(x_t, t),
+    on the same timesteps as the sampler, ascending; x_0 itself stands for x at the first one (t = 0).
+    Exact only in the limit of many steps (it assumes eps(x_t, t) ~ eps(x_{t_next}, t_next)); close at 25."""
+    abar = diffusion.alphas_cumprod.to(x0.device)
+    ts = ddim_timesteps(diffusion.T, steps)[::-1]           # ascending: [0, T/steps, ..., T - T/steps]
+    x = x0
+    for t, t_next in zip(ts[:-1], ts[1:]):
+        t_batch = torch.full((x.shape[0],), t, device=x.device, dtype=torch.long)
+        eps, x0_hat = diffusion.eps_and_x0(model_fn(x, t_batch), x, t_batch)
+        x = abar[t_next].sqrt() * x0_hat + (1 - abar[t_next]).sqrt() * eps
+    return x
+
+
+@torch.no_grad()
 def ddpm_sample(diffusion: GaussianDiffusion, model_fn: ModelFn, shape, *, generator=None, device="cpu",
                 clip_x0: float | None = None, callback: StepCallback = None):
     """Ancestral sampling through all T steps with the posterior q(x_{t-1} | x_t, x_0) (DDPM eq. 6-7):
