@@ -4,6 +4,8 @@ every prior trained with the same optimizer-step budget (recipes.PRIOR_STEPS, ba
 
     python benchmarks/direct_vs_regeneration.py                 # 5,000 samples per pipeline
     python benchmarks/direct_vs_regeneration.py --n 1000 --pipelines latent vq
+    python benchmarks/direct_vs_regeneration.py --pipelines direct diffae --n 1000 --oracle-n 1000 --guidance 1 \
+        --name direct_vs_diffae      # the diffusion autoencoder beside direct, in a file of its own
 
 For each pipeline one row: Frechet distance (FD) in the reference classifier's feature space between
 its samples and the 10k test set, the classifier's accuracy on them, the oracle-Y' FD (render(extract(y))
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 
 import torch
@@ -82,6 +85,9 @@ def main(argv=None):
     p.add_argument("--pipelines", nargs="*", default=list(PIPELINES))
     p.add_argument("--guidance", nargs="*", type=float, default=[0.0, 1.0, 3.0])
     p.add_argument("--n-guidance", type=int, default=1000, help="samples per guidance weight")
+    p.add_argument("--oracle-n", type=int, default=None,
+                   help="test images rendered for the oracle-Y' FD (default: all; diffae renders by 25 DDIM steps)")
+    p.add_argument("--name", default="direct_vs_regeneration", help="results file stem in benchmarks/results/")
     args = p.parse_args(argv)
 
     source = "full" if find_fashion_mnist_dir() else "sample"
@@ -104,9 +110,12 @@ def main(argv=None):
         t0 = time.perf_counter()
         fake = generate(pipe, labels, spec.sample_kw)
         gen_s = time.perf_counter() - t0
-        SAMPLES.mkdir(parents=True, exist_ok=True)   # kept for benchmarks/same_steps.py (git-ignored)
-        save_file({"y": fake.contiguous(), "labels": labels}, SAMPLES / f"{name}.safetensors")
-        oracle = torch.cat([pipe.renderer.render(yp) for yp in extract_all(pipe.extractor, real).split(1000)])
+        if args.name == "direct_vs_regeneration":       # the main run's samples: kept for benchmarks/same_steps.py
+            SAMPLES.mkdir(parents=True, exist_ok=True)  # (git-ignored)
+            save_file({"y": fake.contiguous(), "labels": labels}, SAMPLES / f"{name}.safetensors")
+        some = real[: args.oracle_n]
+        oracle = torch.cat([pipe.renderer.render(yp, generator=torch.Generator().manual_seed(0))
+                            for yp in extract_all(pipe.extractor, some).split(1000)])
         rows.append({
             "pipeline": name, "Y'": spec.extractor,
             "FD": round(metrics.frechet_distance(clf, real, fake), 2),
@@ -126,7 +135,9 @@ def main(argv=None):
                 n, acc = len(g_labels), metrics.classifier_accuracy(clf, generate(pipe, g_labels, kw, seed=1), g_labels)
             guidance_rows.append({"pipeline": name, "guidance": w, "accuracy": f"{acc:.1%}", "samples": n})
     mismatch = mismatch_rows(clf, real, args.n) if "lowres" in args.pipelines else []
+    oracle_n = len(real) if args.oracle_n is None else min(args.oracle_n, len(real))
     lines = [f"Class-conditional Fashion-MNIST, {args.n} samples per pipeline vs the {len(real)}-image {source} test set; "
+             f"oracle-Y' FD from the first {oracle_n} test images; "
              f"FD in the reference classifier's feature space; CPU, {torch.get_num_threads()} threads", ""]
     for table in (rows, guidance_rows, mismatch):
         if not table:
@@ -134,7 +145,9 @@ def main(argv=None):
         lines += [markdown_table(table), ""]
     text = "\n".join(lines)
     print(text)
-    write_results("direct_vs_regeneration", text, rows)
+    command = None if args.name == "direct_vs_regeneration" else \
+        "python benchmarks/direct_vs_regeneration.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    write_results(args.name, text, rows, command=command)
 
 
 if __name__ == "__main__":

@@ -77,6 +77,22 @@ def test_inspect_every_extractor(client, app_server, name):
     assert "shipped test sample 7" in result[4]
 
 
+def test_inspect_shows_the_residual_stages_and_the_diffusion_autoencoders_vector(client, app_server):
+    """rvq's Y' is four 7x7 code maps, drawn side by side; diffae's is 16 numbers, drawn as bars, and its render
+    (from fresh noise, seeded) is the same picture on every visit."""
+    if not {"rvq", "diffae"} <= app_server.weights:
+        pytest.fail("rvq or diffae weights are missing from data_samples/weights")
+    _, y_prime, _, numbers, _ = inspect(client, "rvq", sample=3)
+    assert numbers["shape of Y'"] == "4 x 7 x 7" and numbers["values"] == "discrete codes (K=256)"
+    with Image.open(y_prime) as im:
+        assert im.size[0] > 3 * im.size[1]                              # four code maps in a row
+    first, second = inspect(client, "diffae", sample=3), inspect(client, "diffae", sample=3)
+    assert first[3]["shape of Y'"] == "16 x 1 x 1" and first[3]["values"] == "continuous (real values)"
+    assert first[3]["PSNR"] == second[3]["PSNR"] and psnr_of(first[3]) < 20   # invented details, seeded
+    with Image.open(first[1]) as a, Image.open(second[2]) as b:
+        assert a.size[0] > a.size[1] and b.size == (280, 280)
+
+
 def test_corrupt_or_missing_weights_disable_only_that_extractor(tmp_path, monkeypatch, start_app):
     """A second app whose weights folder has a corrupt vqvae file and no fsq at all: those two are
     disabled with their reason, every other extractor still works."""

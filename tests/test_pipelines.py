@@ -67,8 +67,8 @@ def test_every_pipeline_round_trips_with_the_shipped_weights(name, pipes):
     assert all(s >= 0 for s in rt.seconds.values())
     if spec.direct and spec.modality != "text":                       # Y' = Y: the round trip is exact
         assert rt.y_prime is y or torch.equal(torch.as_tensor(rt.y_prime), torch.as_tensor(y))
-    if spec.modality == "image":
-        assert rt.y_hat.shape == y.shape and rt.metrics["psnr"] > (100 if spec.direct else 18)
+    if spec.modality == "image":   # diffae renders from z alone: the details are invented, not reconstructed
+        assert rt.y_hat.shape == y.shape and rt.metrics["psnr"] > (100 if spec.direct else 10 if name == "diffae" else 18)
     if spec.modality == "speech" and spec.direct:                     # Y' = Y = the wave
         assert rt.y_hat.shape == (8000,) and rt.metrics["lsd_db"] == 0
     elif spec.modality == "speech":

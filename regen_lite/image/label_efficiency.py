@@ -104,7 +104,7 @@ class Study:
         else:
             data = (yp[labelled], self.labels[labelled])
         cfg = TrainConfig(epochs=10 ** 6, max_steps=steps, batch_size=BATCH, lr=1e-3,
-                          warmup_steps=min(50, steps // 10), seed=seed)
+                          warmup_steps=min(50, steps // 10), seed=seed, progress=False)
         result = fit(self.new_prior(method), data, cfg, desc=method.name)
         return result.model.eval(), {"labelled": len(labelled), "steps": result.steps,
                                      "train_s": round(result.seconds, 1)}

@@ -69,11 +69,14 @@ def round_trip(name: str, y: torch.Tensor, *, pipe: Regenerator | None = None, d
     Pass `pipe` (built by build_pipeline on `device`) to reuse its loaded models."""
     spec = _spec(name)
     pipe = pipe or build_pipeline(name, device=device)
-    rt = RoundTrip.run(pipe, y.to(device))
+    rt = RoundTrip.run(pipe, y.to(device), generator=torch.Generator(device=device).manual_seed(0))
     rt.y, rt.y_hat = y.cpu(), rt.y_hat.cpu()
     rt.metrics = {"psnr": psnr(rt.y_hat, rt.y), "ssim": ssim(rt.y_hat, rt.y)}
     if spec.direct:
         rt.notes.append("Y' = Y: the direct pipeline reconstructs exactly; its prior models every pixel")
+    elif hasattr(pipe.extractor, "invert"):    # diffae: a stochastic renderer
+        rt.notes.append(f"Y' = z {tuple(rt.y_prime.shape[1:])}, the semantic code: render(z) starts from fresh noise "
+                        "(seed 0), so it keeps what z holds and invents the details; the DDIM-inverted x_T gives them back")
     else:
         rt.notes.append(f"Y' = {spec.extractor} {tuple(rt.y_prime.shape[1:])}: render(Y') shows what the "
                         f"{'learned ' if spec.renderer else ''}renderer restores of Y")
