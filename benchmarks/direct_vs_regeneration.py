@@ -136,7 +136,8 @@ def main(argv=None):
             guidance_rows.append({"pipeline": name, "guidance": w, "accuracy": f"{acc:.1%}", "samples": n})
     mismatch = mismatch_rows(clf, real, args.n) if "lowres" in args.pipelines else []
     oracle_n = len(real) if args.oracle_n is None else min(args.oracle_n, len(real))
-    lines = [f"Class-conditional Fashion-MNIST, {args.n} samples per pipeline vs the {len(real)}-image {source} test set; "
+    lines = [f"Class-conditional Fashion-MNIST, {args.n} samples per pipeline vs the {len(real)}-image {source} "
+             "test set; "
              f"oracle-Y' FD from the first {oracle_n} test images; "
              f"FD in the reference classifier's feature space; CPU, {torch.get_num_threads()} threads", ""]
     for table in (rows, guidance_rows, mismatch):

@@ -59,7 +59,8 @@ def diffae_rows(e, y, labels, d: dict, info: dict) -> tuple[list[dict], dict]:
     m = diffae_metrics(e, y[keep], labels[keep], clf)
     _, single_ms = time_round_trip(e, y[:1], repeats=1)   # one image: extract + a 25-step guided DDIM render
     common = {"kind": d["kind"], "type": "floats", "code usage": "", "perplexity": "", "us/img (batch 500)": "",
-              "ms (1 image)": round(single_ms, 1), "train s": info.get("train_seconds", ""), "target": "see note", "met": ""}
+              "ms (1 image)": round(single_ms, 1), "train s": info.get("train_seconds", ""), "target": "see note",
+              "met": ""}
     z_bits, x_bits = d["bits"], 784 * 32
     return [{"Y'": "diffae: z, fresh noise", "shape": "x".join(map(str, d["shape"])), "numbers": d["numel"],
              "bits": round(z_bits), "compression": round(d["compression"], 1), "PSNR dB": round(m["psnr_z"], 2),
@@ -131,7 +132,8 @@ def main(argv=None):
     if diffae_note:
         lines += ["", diffae_note]
     if ladder:
-        lines += ["", "The residual-VQ ladder: one rvq model decoded from its first n code maps (n x 8 bits a position), "
+        lines += ["", "The residual-VQ ladder: one rvq model decoded from its first n code maps "
+                  "(n x 8 bits a position), "
                   "beside the one-rate representations of similar size:", "", markdown_table(ladder)]
     table = "\n".join(lines)
     print(table)

@@ -50,7 +50,8 @@ def check_residual_quantize(fn) -> CheckResult:
             if out is None or out.shape != ref.shape:
                 hint = f"return one index per vector and stage: shape {tuple(ref.shape)}"
             elif torch.equal(out, each_alone):
-                hint = "every stage quantized z itself: subtract the chosen code, r = r - codebook[s][k], before the next"
+                hint = ("every stage quantized z itself: subtract the chosen code, r = r - codebook[s][k], "
+                        "before the next")
             elif torch.equal(out[:, 0], ref[:, 0]):
                 hint = "stage 1 is right; the later stages must quantize the residual r_s, not z or the code"
             else:

@@ -116,7 +116,8 @@ class Study:
         labels = torch.arange(10).repeat_interleave(n // 10)
         g = torch.Generator().manual_seed(seed)
         kw = {**PIPELINES[method.pipeline].sample_kw, **sample_kw}
-        y = torch.cat([pipe.generate(labels[i:i + 500], generator=g, **kw)[1].cpu() for i in range(0, len(labels), 500)])
+        y = torch.cat([pipe.generate(labels[i:i + 500], generator=g, **kw)[1].cpu()
+                       for i in range(0, len(labels), 500)])
         return {"FD": metrics.frechet_distance(self.classifier, self.real, y),
                 "accuracy": metrics.classifier_accuracy(self.classifier, y, labels), "samples": len(labels)}
 

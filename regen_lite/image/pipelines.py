@@ -75,8 +75,9 @@ def round_trip(name: str, y: torch.Tensor, *, pipe: Regenerator | None = None, d
     if spec.direct:
         rt.notes.append("Y' = Y: the direct pipeline reconstructs exactly; its prior models every pixel")
     elif hasattr(pipe.extractor, "invert"):    # diffae: a stochastic renderer
-        rt.notes.append(f"Y' = z {tuple(rt.y_prime.shape[1:])}, the semantic code: render(z) starts from fresh noise "
-                        "(seed 0), so it keeps what z holds and invents the details; the DDIM-inverted x_T gives them back")
+        rt.notes.append(f"Y' = z {tuple(rt.y_prime.shape[1:])}, the semantic code: render(z) starts from fresh "
+                        "noise (seed 0), so it keeps what z holds and invents the details; the DDIM-inverted x_T "
+                        "gives them back")
     else:
         rt.notes.append(f"Y' = {spec.extractor} {tuple(rt.y_prime.shape[1:])}: render(Y') shows what the "
                         f"{'learned ' if spec.renderer else ''}renderer restores of Y")
