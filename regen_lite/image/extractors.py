@@ -194,8 +194,6 @@ class DiffAEExtractor(AutoencoderExtractor):
     """Y' = z, the diffusion autoencoder's semantic code (a vector); the renderer is its DDIM decoder.
     invert(y) gives the other half of Y, the stochastic code x_T: render_inverted(z, x_T) returns to y."""
 
-    layout = "vector"
-
     def __init__(self, name: str, model: DiffAE, info: dict | None = None):
         super().__init__(name, model, info)
         self.layout, self.renderer = "vector", DiffAERenderer(self.model)
