@@ -1,7 +1,8 @@
-"""Make the student notebooks in notebooks/exercises/ from the complete ones in notebooks/.
+"""Make the student notebooks in notebooks/exercises/ with nbgrader, from the complete ones in notebooks/.
 
-The complete notebooks are the source of truth. In each, a code cell tagged "solution" holds the
-reference answer between two marker lines:
+The complete notebooks are the source of truth, and nbgrader source notebooks (mark_nbgrader.py writes
+their cell metadata). In each, a code cell tagged "solution" holds the reference answer between two
+marker lines:
 
     def reparameterize(mu, logvar, generator=None):
         ### BEGIN SOLUTION
@@ -9,98 +10,95 @@ reference answer between two marker lines:
         return mu + std * torch.randn(mu.shape, generator=generator)
         ### END SOLUTION
 
-The student version keeps everything else (signature, docstring, comments) and replaces the lines
-between the markers, markers included, with one stub line at the same indentation:
+The student version is what `nbgrader generate_assignment` releases with the kit's nbgrader_config.py,
+the same command a teacher runs (TEACHING.md): everything else in the cell stays (signature, docstring,
+comments) and the lines between the markers, markers included, become one stub line at the same
+indentation,
 
         raise NotImplementedError("Exercise: write this part")
 
-All outputs are cleared, so a student sees no answers. The cell after a solution, tagged "check",
-calls a regen_lite.exercises.check_* helper; in the student version it reports "not yet".
+every output is cleared, prose, set-up and check cells are read-only, and each graded cell carries
+nbgrader's checksum. The cell after a solution, tagged "check", calls a regen_lite.exercises.check_*
+helper; in the student version it reports "not yet".
 
-    python notebooks/make_exercises.py           # write notebooks/exercises/*.ipynb
-    python notebooks/make_exercises.py --check   # exit 1 if any student notebook is out of date
+    python notebooks/make_exercises.py           # mark the notebooks, write notebooks/exercises/*.ipynb
+    python notebooks/make_exercises.py --check   # exit 1 if either is out of date
 """
 
 from __future__ import annotations
 
 import argparse
-import re
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
 
+import mark_nbgrader
+from mark_nbgrader import complete_notebooks
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "exercises"
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-STUB = 'raise NotImplementedError("Exercise: write this part")'
+CONFIG = HERE / "nbgrader_config.py"
 
 
-class MarkerError(ValueError):
-    """A solution cell whose markers are missing or unbalanced."""
+def course_config(root: Path):
+    """The kit's nbgrader settings (nbgrader_config.py) for a course directory at `root`."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader(CONFIG.name, path=str(CONFIG.parent)).load_config()
+    config.CourseDirectory.root = str(root)
+    return config
 
 
-def stub_source(source: str) -> str:
-    """A solution cell's source with every BEGIN..END block replaced by the stub line."""
-    out, inside = [], False
-    for line in source.splitlines():
-        stripped = line.strip()
-        if stripped == BEGIN:
-            if inside:
-                raise MarkerError(f"nested {BEGIN!r}")
-            inside = True
-            out.append(line[: len(line) - len(line.lstrip())] + STUB)
-        elif stripped == END:
-            if not inside:
-                raise MarkerError(f"{END!r} without {BEGIN!r}")
-            inside = False
-        elif not inside:
-            out.append(line)
-    if inside:
-        raise MarkerError(f"{BEGIN!r} without {END!r}")
-    return "\n".join(out)
+def nbgrader_api(root: Path):
+    """nbgrader's Python API for the course directory `root` (its gradebook is root/gradebook.db)."""
+    from nbgrader.apps import NbGraderAPI
+
+    # nbgrader sets up its gradebook by running the `alembic` command: use the one installed beside this Python
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+    return NbGraderAPI(config=course_config(root))
 
 
-def is_solution(cell) -> bool:
-    return cell.cell_type == "code" and "solution" in cell.get("metadata", {}).get("tags", [])
+def generate_assignment(api, assignment: str) -> None:
+    """`nbgrader generate_assignment ASSIGNMENT`: source/ASSIGNMENT/*.ipynb -> release/ASSIGNMENT/."""
+    result = api.generate_assignment(assignment)
+    if not result["success"]:
+        raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n{result.get('log', '')}")
 
 
-def student_version(nb):
-    """A copy of the complete notebook `nb` with solutions stubbed and every output cleared."""
-    nb = nbformat.from_dict(nb)      # a deep copy
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        if is_solution(cell):
-            if BEGIN not in cell.source:
-                raise MarkerError(f"a cell tagged 'solution' has no {BEGIN!r} line:\n{cell.source[:200]}")
-            cell.source = stub_source(cell.source)
-        cell.outputs, cell.execution_count = [], None
-        cell.metadata.pop("execution", None)
-    return nb
-
-
-def complete_notebooks() -> list[Path]:
-    return sorted(p for p in HERE.glob("*.ipynb") if re.match(r"\d\d_", p.name))
-
-
-def render(path: Path) -> str:
-    return nbformat.writes(student_version(nbformat.read(path, as_version=4))) + "\n"
+def release(paths: list[Path]) -> dict[str, str]:
+    """nbgrader's student release of the notebooks at `paths`, as one assignment in a temporary course
+    directory: {file name: the notebook's text}."""
+    with tempfile.TemporaryDirectory(prefix="regen_lite_release_") as tmp:
+        root = Path(tmp)
+        source = root / "source" / "exercises"
+        source.mkdir(parents=True)
+        for path in paths:
+            shutil.copy(path, source / path.name)
+        generate_assignment(nbgrader_api(root), "exercises")
+        return {path.name: nbformat.writes(nbformat.read(root / "release" / "exercises" / path.name,
+                                                         as_version=4)) + "\n" for path in paths}
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--check", action="store_true", help="only check that notebooks/exercises/ is up to date")
+    p.add_argument("--check", action="store_true", help="only check that the notebooks are up to date")
     args = p.parse_args(argv)
+    if mark_nbgrader.main(["--check"] if args.check else []):
+        return 1
     OUT.mkdir(exist_ok=True)
     stale = []
-    for path in complete_notebooks():
-        target = OUT / path.name
-        text = render(path)
+    for name, text in release(complete_notebooks()).items():
+        target = OUT / name
         if target.exists() and target.read_text() == text:
             continue
         if args.check:
-            stale.append(target.name)
+            stale.append(name)
         else:
             target.write_text(text)
             print(f"wrote {target.relative_to(HERE.parent)}")

@@ -1,6 +1,8 @@
-"""regen_lite/exercises/checking.close: the one numeric test every exercise check uses."""
+"""regen_lite/exercises/checking: the one numeric test every exercise check uses, and how a check fails under
+nbgrader."""
 
 import numpy as np
+import pytest
 import torch
 
 from regen_lite.exercises.checking import close
@@ -36,3 +38,33 @@ def test_tolerances():
     assert close(ref + 1e-4, ref, atol=2e-4)
     assert close(ref * 1.00005, ref, rtol=1e-4, atol=0.0)
     assert not close(ref * 1.001, ref, rtol=1e-4, atol=0.0)
+
+
+def _check_double(fn):
+    from regen_lite.exercises.checking import Check
+
+    check = Check("double")
+    with check:
+        out = check.call(fn, torch.tensor([1.0, 2.0]))
+        check.expect(close(out, torch.tensor([2.0, 4.0])), "doubles every entry", hint="return 2 * x")
+    return check.result()
+
+
+def test_a_failed_check_raises_only_under_nbgrader(monkeypatch):
+    """nbgrader's autograder sets NBGRADER_EXECUTION in the kernel: a check cell then fails with an error
+    (0 points) instead of showing "not yet", and a passed check still returns its result (full points)."""
+    from regen_lite.exercises.checking import CheckFailed
+
+    def stub(x):
+        raise NotImplementedError
+
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    assert not _check_double(stub).passed and not _check_double(lambda x: x).passed
+    for mode in ("autograde", "validate"):
+        monkeypatch.setenv("NBGRADER_EXECUTION", mode)
+        assert _check_double(lambda x: 2 * x).passed
+        for wrong in (stub, lambda x: x):
+            with pytest.raises(CheckFailed) as err:
+                _check_double(wrong)
+            assert isinstance(err.value, AssertionError) and "double: not yet" in str(err.value)
+    assert "not yet" in str(err.value) and "hint: return 2 * x" in str(err.value)

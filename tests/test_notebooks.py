@@ -1,5 +1,6 @@
 """The notebooks' exercises, both sides: every reference solution passes its check, every generated
-stub fails it, and the student notebooks are up to date and run up to their first exercise.
+stub fails it, and the student notebooks (nbgrader's release, notebooks/make_exercises.py) are up to date and run up
+to their first exercise.
 
 (The complete notebooks themselves run under nbval: `make test` collects notebooks/*.ipynb.)
 """
@@ -55,15 +56,19 @@ def test_there_are_notebooks():
     assert len(NOTEBOOKS) >= 8, [p.name for p in NOTEBOOKS]
 
 
+def student(path: Path):
+    return nbformat.read(ROOT / "notebooks" / "exercises" / path.name, as_version=4)
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_reference_solutions_pass_and_stubs_fail(path):
     nb = nbformat.read(path, as_version=4)
     pairs = exercises(nb)
     assert 2 <= len(pairs) <= 4, f"{path.name} has {len(pairs)} exercises; each notebook has 2-4"
-    for solution, check in pairs:
+    for (solution, check), (stub, _) in zip(pairs, exercises(student(path)), strict=True):
         result = run_check(solution, check)
         assert result.passed, f"the reference solution fails its own check:\n{result!r}"
-        stubbed = run_check(make_exercises.stub_source(solution), check)
+        stubbed = run_check(stub, check)
         assert not stubbed.passed, f"the stub passes the check, so the check cannot fail:\n{stubbed!r}"
         assert "NotImplementedError" in repr(stubbed)
 
@@ -74,18 +79,35 @@ def test_student_notebooks_are_up_to_date():
 
 def test_student_notebooks_hide_every_solution_and_output():
     for path in NOTEBOOKS:
-        student = nbformat.read(ROOT / "notebooks" / "exercises" / path.name, as_version=4)
-        for cell in student.cells:
+        for cell in student(path).cells:
             if cell.cell_type == "code":
-                assert not cell.outputs and make_exercises.BEGIN not in cell.source
+                assert not cell.outputs and "BEGIN SOLUTION" not in cell.source
 
 
-def test_stub_source_keeps_the_signature_and_indentation():
-    source = 'def f(x):\n    """Double x."""\n    ### BEGIN SOLUTION\n    y = 2 * x\n    return y\n    ### END SOLUTION\n'
-    assert make_exercises.stub_source(source) == \
-        'def f(x):\n    """Double x."""\n    raise NotImplementedError("Exercise: write this part")'
-    with pytest.raises(make_exercises.MarkerError):
-        make_exercises.stub_source("### BEGIN SOLUTION\nx = 1\n")
+def stubbed(source: str) -> str:
+    """What the student sees of a solution cell: each BEGIN..END region, markers included, becomes one stub
+    line at the region's indentation; every other line stays."""
+    out, inside = [], False
+    for line in source.split("\n"):
+        if line.strip() == "### BEGIN SOLUTION":
+            inside = True
+            out.append(line[: len(line) - len(line.lstrip())] + 'raise NotImplementedError("Exercise: write this part")')
+        elif line.strip() == "### END SOLUTION":
+            inside = False
+        elif not inside:
+            out.append(line)
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_student_cells_are_the_complete_ones_with_each_solution_stubbed(path):
+    """nbgrader's release (make_exercises.py) keeps every cell, signature, docstring and comment."""
+    complete, released = nbformat.read(path, as_version=4), student(path)
+    assert [c.id for c in complete.cells] == [c.id for c in released.cells]
+    for a, b in zip(complete.cells, released.cells):
+        assert b.source == (stubbed(a.source) if "solution" in tags(a) else a.source), a.id
+    assert stubbed('def f(x):\n    """Double x."""\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION') \
+        == 'def f(x):\n    """Double x."""\n    raise NotImplementedError("Exercise: write this part")'
 
 
 def run_in_one_kernel(cells: list[str], cwd: Path) -> list[list[dict]]:

@@ -6,7 +6,7 @@ function against properties and reference values, and returns a result that show
 pass/fail with a hint (see checking.py).
 """
 
-from regen_lite.exercises.checking import Check, CheckResult  # noqa: F401
+from regen_lite.exercises.checking import Check, CheckFailed, CheckResult  # noqa: F401
 
 # one module per notebook, each with an __all__ of its check_* functions
 from regen_lite.exercises.nb00_paradigm import *  # noqa: F401,F403

@@ -13,12 +13,17 @@ not printed: a notebook shows it because it is the cell's last value, and tests 
                          hint="return 2 * x")
         return check.result()
 
+Under nbgrader (`nbgrader autograde` or `validate` set NBGRADER_EXECUTION in the kernel) a failed check
+raises `CheckFailed` instead of returning, so the check cell is an autograded test: it scores its points
+when it runs without an error. Everywhere else (a student's own run, nbval, the tests) nothing raises.
+
 `close(answer, reference)` is the shared numeric test: same shape and np.allclose, for a student's
 torch tensor or NumPy array (anything else is simply not close).
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,6 +53,15 @@ class CheckResult:
             if not ok and hint:
                 out.append(f"      hint: {hint}")
         return "\n".join(out)
+
+
+class CheckFailed(AssertionError):
+    """A failed check under nbgrader: the message is the result's pass/fail lines and hints."""
+
+
+def grading() -> bool:
+    """Is this kernel run by nbgrader's autograder or validator?"""
+    return bool(os.environ.get("NBGRADER_EXECUTION"))
 
 
 class _Stop(Exception):
@@ -84,6 +98,9 @@ class Check:
         return kind is _Stop   # swallow only our own stop signal
 
     def result(self) -> CheckResult:
+        """The result; under nbgrader (see grading) a failed one raises CheckFailed instead."""
+        if grading() and not self._result.passed:
+            raise CheckFailed(repr(self._result))
         return self._result
 
 
