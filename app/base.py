@@ -12,16 +12,19 @@ from typing import Any, Callable
 
 import torch
 
+from app.classroom import ServerSettings
 from app.url_state import UrlField
 
 
 @dataclass
 class AppContext:
-    """What every tab may use: the device for learned models, and a cache of loaded resources shared
-    between tabs (e.g. the image pipelines, used by both the Generate and Compare tabs)."""
+    """What every tab may use: the device for learned models, a cache of loaded resources shared
+    between tabs (e.g. the image pipelines, used by both the Generate and Compare tabs), and the server's
+    settings (default or classroom mode: which group of workers an event runs in, the sampling queue)."""
 
     device: torch.device
     cache: dict[str, Any] = field(default_factory=dict)
+    server: ServerSettings = field(default_factory=ServerSettings)
 
     def shared(self, key: str, load: Callable[[], Any]) -> Any:
         """The resource `key`, loaded by `load()` the first time any tab asks for it."""

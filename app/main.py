@@ -26,8 +26,9 @@ if __package__ in (None, ""):  # run as a script (`python app/main.py`): make `a
 
 import gradio as gr  # noqa: E402
 
-from app import url_state  # noqa: E402
+from app import gradio_cache, url_state  # noqa: E402
 from app.base import AppContext, AppTab  # noqa: E402
+from app.classroom import ServerSettings  # noqa: E402
 from app.face.talking import TAB as FACE  # noqa: E402
 from app.image import inspect_views  # noqa: E402
 from app.image.compare import TAB as IMAGE_COMPARE  # noqa: E402
@@ -57,13 +58,15 @@ TABS: list[AppTab] = [
 ]
 
 
-def build_demo(device: str | None = None, tabs=TABS) -> gr.Blocks:
-    """Build the app (not launched) from its tabs. device: None/"auto", "cpu", "cuda", ... for learned models.
+def build_demo(device: str | None = None, tabs=TABS, server: ServerSettings | None = None) -> gr.Blocks:
+    """Build the app (not launched) from its tabs. device: None/"auto", "cpu", "cuda", ... for learned models;
+    server: the default settings, or ServerSettings.for_classroom() for one server shared by a class.
 
     Each tab builds its own UI and events; here they are put side by side, and the settings they
     keep in the URL are read when a page opens (a shared link) and written back on every change.
     """
-    ctx = AppContext(get_device(device))
+    gradio_cache.install()   # two users with the same output picture must not download half a file
+    ctx = AppContext(get_device(device), server=server or ServerSettings())
     with gr.Blocks(title="regen-lite", analytics_enabled=False) as demo:
         gr.Markdown("# regen-lite: Y → Y' → Y")
         url_note = gr.Markdown(elem_id="url_note")
@@ -112,13 +115,31 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 exposes it to the network)")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--device", default=None, help="auto (default), cpu, cuda, mps; or set REGEN_LITE_DEVICE")
+    p.add_argument("--classroom", action="store_true",
+                   help="one server for a class: cheap views in their own workers, batched and bounded generation")
+    p.add_argument("--threads", type=int, default=None, help="PyTorch threads (classroom default: cores - 1)")
+    p.add_argument("--max-batch", type=int, default=None, help="generation requests sampled together (classroom: 8)")
+    p.add_argument("--max-waiting", type=int, default=None,
+                   help="generation requests that may wait before new ones are told 'busy' (classroom: 48)")
     return p.parse_args(argv)
+
+
+def server_settings(args: argparse.Namespace) -> ServerSettings:
+    if not args.classroom:
+        if args.max_batch is not None or args.max_waiting is not None:
+            raise SystemExit("--max-batch and --max-waiting apply only with --classroom")
+        return ServerSettings(torch_threads=args.threads)
+    return ServerSettings.for_classroom(torch_threads=args.threads, max_batch=args.max_batch,
+                                        max_waiting=args.max_waiting)
 
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    demo = build_demo(args.device)
-    demo.launch(server_name=args.host, server_port=args.port, **launch_options())
+    server = server_settings(args)
+    server.apply()
+    demo = build_demo(args.device, server=server)
+    print(server.describe(), flush=True)
+    demo.launch(server_name=args.host, server_port=args.port, **launch_options(), **server.launch_options())
 
 
 if __name__ == "__main__":

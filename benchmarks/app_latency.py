@@ -22,6 +22,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -48,16 +49,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(timeout: float = 120.0) -> tuple[subprocess.Popen, str, float]:
+def start_app(timeout: float = 120.0, args: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str, float]:
+    """Start `python -m app.main` (with `args`) on a free port: (process, url, seconds until the page answered)."""
     port = free_port()
     env = dict(os.environ, REGEN_LITE_DEVICE="cpu")
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "app.main", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = tempfile.TemporaryFile()   # not a pipe: a busy app's warnings would fill it and block the app
+    proc = subprocess.Popen([sys.executable, "-m", "app.main", "--port", str(port), *args], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}/"
     while time.perf_counter() - t0 < timeout:
         if proc.poll() is not None:
-            raise RuntimeError(f"the app exited: {proc.stderr.read().decode()[-2000:]}")
+            log.seek(0)
+            raise RuntimeError(f"the app exited: {log.read().decode()[-2000:]}")
         try:
             with urllib.request.urlopen(url, timeout=1) as r:
                 if r.status == 200:

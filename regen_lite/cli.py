@@ -278,6 +278,10 @@ def cmd_app(args) -> int:
         print(f"the app lives in the repository's app/ folder, not found at {main_py}", file=sys.stderr)
         return 2
     sys.argv = [str(main_py), "--host", args.host, "--port", str(args.port)] + (["--device", args.device] if args.device else [])
+    for flag in ("threads", "max_batch", "max_waiting"):
+        if getattr(args, flag) is not None:
+            sys.argv += ["--" + flag.replace("_", "-"), str(getattr(args, flag))]
+    sys.argv += ["--classroom"] if args.classroom else []
     runpy.run_path(str(main_py), run_name="__main__")
     return 0
 
@@ -334,6 +338,11 @@ def main(argv=None) -> int:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=7860)
     s.add_argument("--device", default=None)
+    s.add_argument("--classroom", action="store_true",
+                   help="one server for a class (notebooks/TEACHING.md): cheap views apart, batched generation")
+    s.add_argument("--threads", type=int, default=None, help="PyTorch threads (classroom default: cores - 1)")
+    s.add_argument("--max-batch", type=int, default=None, help="generation requests sampled together (classroom: 8)")
+    s.add_argument("--max-waiting", type=int, default=None, help="generation requests waiting before 'busy' (48)")
     s.set_defaults(fn=cmd_app)
 
     args = p.parse_args(argv)

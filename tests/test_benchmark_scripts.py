@@ -62,3 +62,14 @@ def test_label_efficiency_quick_writes_its_table_and_curve(tmp_path):
     assert points == {(f, m) for f in ("0.1", "1.0") for m in ("direct", "direct+null", "latent", "lowres")}
     assert all(r.split(",")[3] == ("500" if r.startswith("0.1") else "5000") for r in rows[1:])  # 10 %, balanced
     assert (tmp_path / "label_efficiency_quick.png").stat().st_size > 10_000
+
+
+def test_classroom_load_runs_a_small_class_against_a_classroom_server(tmp_path):
+    proc = run("classroom_load.py", "--students", "2", "--modes", "classroom", "--no-all-tabs", "--out", tmp_path,
+               timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    md = (tmp_path / "classroom_load.md").read_text()
+    assert "2 simulated students" in md and "| inspect |" in md and "| generate 16 |" in md
+    row = next(line for line in md.splitlines() if line.startswith("| classroom |"))
+    assert float(row.split("|")[4]) > 0           # images per second: the students got their images
+    assert "Errors seen" not in md

@@ -9,7 +9,8 @@ import gradio as gr
 
 from app.base import AppContext, AppTab, BuiltTab
 from app.image import generate_views as gen
-from app.image.generate import image_pipelines
+from app.classroom import SAMPLING
+from app.image.generate import image_pipelines, sample
 
 RESULTS_DIR = Path(__file__).resolve().parents[2] / "benchmarks" / "results"
 
@@ -44,10 +45,7 @@ def build(ctx: AppContext) -> BuiltTab:
         """The same class and seed through two pipelines: rendered Y of each, and their times."""
         grids, lines = [], []
         for name in (pipeline_a, pipeline_b):
-            try:
-                out = gen.generate(pipelines, name, class_index, 25, 1.0, seed, n, ctx.device)
-            except gen.GenerateError as e:
-                raise gr.Error(str(e), title="Cannot generate", print_exception=False) from e
+            out = sample(ctx, pipelines, ctx.device, name, class_index, 25, 1.0, seed, n)
             grids.append(out["y"])
             lines.append(f"- `{name}`: {out['seconds']:.2f} s")
         return grids[0], grids[1], "\n".join(lines)
@@ -72,7 +70,8 @@ def build(ctx: AppContext) -> BuiltTab:
         y_a = gr.Image(label="Y from pipeline A", format="png", interactive=False, elem_id="side_a")
         y_b = gr.Image(label="Y from pipeline B", format="png", interactive=False, elem_id="side_b")
     times = gr.Markdown(elem_id="side_times")
-    button.click(run_side_by_side, [a, b, class_x, seed, n], [y_a, y_b, times], api_name="side_by_side")
+    button.click(run_side_by_side, [a, b, class_x, seed, n], [y_a, y_b, times], api_name="side_by_side",
+                 **ctx.server.events(SAMPLING))
     return BuiltTab()
 
 

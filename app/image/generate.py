@@ -6,6 +6,8 @@ from __future__ import annotations
 import gradio as gr
 
 from app.base import AppContext, AppTab, BuiltTab
+from app.batching import Busy
+from app.classroom import SAMPLING
 from app.image import generate_views as gen
 from app.url_state import CLASS_ALLOWED, MAX_SEED, SEED_ALLOWED, UrlField, fashion_class, int_in
 from regen_lite.device import get_device
@@ -23,6 +25,30 @@ FIRST_N = 6   # samples in the grid drawn when the tab first opens: one row, 0.3
 def image_pipelines(ctx: AppContext) -> gen.PipelineSet:
     """The shipped image pipelines on the app's device, loaded once and shared with the Compare tab."""
     return ctx.shared("image_pipelines", lambda: gen.load_pipelines(ctx.device))
+
+
+def sample(ctx: AppContext, pipelines: gen.PipelineSet, device, pipeline, class_index, steps, guidance, seed, n,
+           callback=None) -> dict:
+    """One user's request, sampled alone (default mode) or through the class's SamplingQueue (classroom
+    mode: batched with the requests waiting beside it, each with its own seed). Refusals become gr.Error."""
+    try:
+        request = gen.check(pipelines, pipeline, class_index, steps, guidance, seed, n)
+        if ctx.server.sampling is None:
+            return gen.sample_batch(pipelines, [request], device, callback)[0]
+
+        def run_batch(items):       # items: (request, callback) of every request in this loop
+            def report(done, total):
+                for _, cb in items:
+                    if cb is not None:
+                        cb(done, total)
+            return gen.sample_batch(pipelines, [r for r, _ in items], device, report)
+
+        key = (str(device),) + request.batch_key
+        return ctx.server.sampling.submit(key, (request, callback), run_batch, size=request.n)
+    except gen.GenerateError as e:
+        raise gr.Error(str(e), title="Cannot generate", print_exception=False) from e
+    except Busy as e:
+        raise gr.Error(str(e), title="Busy", duration=e.seconds, print_exception=False) from e
 
 
 def pipeline_status(pipelines: gen.PipelineSet) -> str:
@@ -53,11 +79,8 @@ def build(ctx: AppContext) -> BuiltTab:
                            title="Cannot generate", print_exception=False)
         if device_name not in pipelines_on:
             pipelines_on[device_name] = gen.load_pipelines(get_device(device_name))
-        try:
-            out = gen.generate(pipelines_on[device_name], pipeline, class_index, steps, guidance, seed, n,
-                               get_device(device_name), callback=report)
-        except gen.GenerateError as e:
-            raise gr.Error(str(e), title="Cannot generate", print_exception=False) from e
+        out = sample(ctx, pipelines_on[device_name], get_device(device_name),
+                     pipeline, class_index, steps, guidance, seed, n, report)
         return out["y_prime"], out["y"], out["summary"]
 
     def show_once(shown, pipeline, class_index, steps, guidance, seed, n, device_name, progress=gr.Progress()):
@@ -103,7 +126,7 @@ def build(ctx: AppContext) -> BuiltTab:
 
     inputs = [pipeline, class_x, steps, guidance, seed, n, device]
     outputs = [y_prime, y, summary]
-    button.click(run_generate, inputs, outputs, api_name="generate")
+    button.click(run_generate, inputs, outputs, api_name="generate", **ctx.server.events(SAMPLING))
 
     available = lambda text: text if text in pipelines.available else None   # noqa: E731
     return BuiltTab(url_fields=[

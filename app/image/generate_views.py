@@ -13,6 +13,7 @@ from matplotlib import colormaps
 from regen_lite.checkpoints import CheckpointError
 from regen_lite.image.data import FASHION_CLASSES
 from regen_lite.image.pipelines import PIPELINES, build_pipeline
+from regen_lite.nn.noise import RowGenerators
 
 MAX_STEPS, MAX_SAMPLES, MAX_SEED = 200, 36, 2**31 - 1
 TILE = 56   # pixels per sample in the grids
@@ -103,34 +104,84 @@ def grid(tiles: list[np.ndarray], columns: int) -> np.ndarray:
     return np.round(out * 255).astype(np.uint8)
 
 
-def generate(pipelines: PipelineSet, name: str, class_index: int, steps, guidance, seed, n, device,
-             callback=None) -> dict:
-    """Sample n images of one class with pipeline `name`. Returns pictures of Y' and Y and timings.
-    callback(done, total) is called after each sampling step of the prior (for a progress bar)."""
+@dataclass(frozen=True)
+class Request:
+    """One user's request, checked: n samples of one class through one pipeline with one seed."""
+
+    pipeline: str
+    class_index: int
+    steps: int
+    guidance: float
+    seed: int
+    n: int
+
+    @property
+    def batch_key(self) -> tuple:
+        """Requests with the same key can share one sampling loop (each keeps its own class and seed)."""
+        return self.pipeline, self.steps, self.guidance
+
+
+def check(pipelines: PipelineSet, name: str, class_index, steps, guidance, seed, n) -> Request:
+    """Validate a request and say exactly what is wrong (GenerateError)."""
     if name not in pipelines.available:
         reason = pipelines.unavailable.get(name, f"choose one of: {', '.join(pipelines.available)}")
         raise GenerateError(f"pipeline {name!r} is not available: {reason}")
-    if not 0 <= int(class_index) < len(FASHION_CLASSES):
+    try:
+        class_index = int(class_index)
+    except (TypeError, ValueError) as e:
+        raise GenerateError(f"class must be 0..{len(FASHION_CLASSES) - 1}, not {class_index!r}") from e
+    if not 0 <= class_index < len(FASHION_CLASSES):
         raise GenerateError(f"class must be 0..{len(FASHION_CLASSES) - 1}")
     steps, guidance, seed, n = check_request(steps, guidance, seed, n)
-    pipe, spec = pipelines.available[name]
-    kw = dict(spec.sample_kw, guidance=guidance, callback=callback)
+    if "steps" not in pipelines.available[name][1].sample_kw:
+        steps = 0     # code priors draw one code at a time; the steps setting does not apply (or split a batch)
+    return Request(name, class_index, steps, guidance, seed, n)
+
+
+def sample_batch(pipelines: PipelineSet, requests: list[Request], device, callback=None) -> list[dict]:
+    """Sample several requests with the same batch_key in ONE loop of the pipeline: the classes are
+    concatenated into one batch X (sum of n, ), and RowGenerators gives every request's rows the noise
+    of its own seed, so each gets exactly the images it would get alone. Returns one result per request
+    (pictures of its Y' and Y, and the loop's time). callback(done, total) after each sampling step."""
+    if len({r.batch_key for r in requests}) != 1:
+        raise ValueError(f"requests with different pipelines or settings cannot share a loop: {requests}")
+    first = requests[0]
+    pipe, spec = pipelines.available[first.pipeline]
+    kw = dict(spec.sample_kw, guidance=first.guidance, callback=callback)
     if "steps" in kw:
-        kw["steps"] = steps
-    g = torch.Generator(device=device).manual_seed(seed)
+        kw["steps"] = first.steps
+    x = torch.cat([torch.full((r.n,), r.class_index, dtype=torch.long) for r in requests])       # (sum n,)
+    seeds = RowGenerators([torch.Generator(device=device).manual_seed(r.seed) for r in requests],
+                          [r.n for r in requests])
     t0 = time.perf_counter()
-    y_prime, y = pipe.generate(torch.full((n,), int(class_index), dtype=torch.long), generator=g, **kw)
+    y_prime, y = pipe.generate(x, generator=seeds if len(requests) > 1 else seeds.generators[0], **kw)
     seconds = time.perf_counter() - t0
+    parts = zip(requests, y_prime.split(seeds.sizes), y.split(seeds.sizes))
+    return [pictures(pipe, spec, r, yp, yy, seconds, device, len(x)) for r, yp, yy in parts]
+
+
+def pictures(pipe, spec, r: Request, y_prime: torch.Tensor, y: torch.Tensor, seconds: float, device,
+             batch: int) -> dict:
+    """One request's sampled Y' (n, ...) and Y (n, 1, 28, 28) as two grids, with a summary."""
     layout = pipe.extractor.layout
     num_codes = getattr(getattr(pipe.extractor, "model", None), "num_codes", None)
-    columns = min(n, 6)
+    columns = min(r.n, 6)
     yp_tiles = [y_prime_tile(yp, layout, num_codes) for yp in y_prime]
     y_tiles = [np.repeat(_nearest(img[0].cpu().numpy(), TILE)[..., None], 3, axis=2) for img in y]
     used = "" if "steps" in spec.sample_kw else " (codes are sampled one at a time: 49 steps, the steps slider does not apply)"
+    shared = f" in one loop with {batch - r.n} images of other requests" if batch > r.n else ""
     return {
         "y_prime": grid(yp_tiles, columns), "y": grid(y_tiles, columns), "seconds": seconds,
-        "summary": (f"**{n} × {FASHION_CLASSES[int(class_index)]}** from `{name}` ({spec.summary}); "
-                    f"Y' shape {tuple(y_prime.shape[1:])}; guidance {guidance}, seed {seed}, "
-                    f"{'steps ' + str(steps) if 'steps' in spec.sample_kw else ''}{used}; "
-                    f"**{seconds:.2f} s** on {device}."),
+        "summary": (f"**{r.n} × {FASHION_CLASSES[r.class_index]}** from `{r.pipeline}` ({spec.summary}); "
+                    f"Y' shape {tuple(y_prime.shape[1:])}; guidance {r.guidance}, seed {r.seed}, "
+                    f"{'steps ' + str(r.steps) if 'steps' in spec.sample_kw else ''}{used}; "
+                    f"**{seconds:.2f} s** on {device}{shared}."),
     }
+
+
+def generate(pipelines: PipelineSet, name: str, class_index, steps, guidance, seed, n, device,
+             callback=None) -> dict:
+    """Sample n images of one class with pipeline `name`, alone. Returns pictures of Y' and Y and timings.
+    callback(done, total) is called after each sampling step of the prior (for a progress bar)."""
+    return sample_batch(pipelines, [check(pipelines, name, class_index, steps, guidance, seed, n)], device,
+                        callback)[0]

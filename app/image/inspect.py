@@ -9,6 +9,7 @@ import tempfile
 import gradio as gr
 
 from app.base import AppContext, AppTab, BuiltTab
+from app.classroom import CHEAP
 from app.image import inspect_views as views
 from app.url_state import UrlField, int_in
 
@@ -146,14 +147,15 @@ def build(ctx: AppContext) -> BuiltTab:
     sample = gr.Number(value=0, precision=0, visible=False, label="sample index")
 
     inputs = [upload, sample, choice]
+    cheap = ctx.server.events(CHEAP)    # classroom mode: their own workers, never behind sampling
     outputs = [y_img, y_prime_img, y_hat_img, table, notes]
-    choice.change(run_inspect, inputs, outputs, api_name="inspect")
+    choice.change(run_inspect, inputs, outputs, api_name="inspect", **cheap)
     gallery.select(pick_sample, None, [sample, upload], api_visibility="private").then(
-        run_inspect, inputs, outputs, api_visibility="private")
-    upload.upload(run_inspect, inputs, outputs, api_visibility="private")
+        run_inspect, inputs, outputs, api_visibility="private", **cheap)
+    upload.upload(run_inspect, inputs, outputs, api_visibility="private", **cheap)
     use_sketch.click(sketch_as_upload, sketch, upload, api_name="sketch").success(run_inspect, inputs, outputs,
-                                                                                  api_visibility="private")
-    upload.clear(run_inspect, inputs, outputs, api_visibility="private")
+                                                                                  api_visibility="private", **cheap)
+    upload.clear(run_inspect, inputs, outputs, api_visibility="private", **cheap)
     compare_button.click(run_compare_all, [upload, sample], [compare_gallery, compare_table], api_name="compare_all")
     reload.click(reload_extractors, None, [choice, status], api_visibility="private")
 

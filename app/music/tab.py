@@ -9,6 +9,7 @@ import tempfile
 import gradio as gr
 
 from app.base import AppContext, AppTab, BuiltTab
+from app.classroom import CHEAP
 from app.music import views as mv
 from app.url_state import MAX_SEED, SEED_ALLOWED, UrlField, int_in, one_of
 from regen_lite.music.pipelines import KEYS, MusicModels, load_music_models
@@ -135,7 +136,7 @@ def build(ctx: AppContext) -> BuiltTab:
     inputs = [chorale, upload] + settings
     outputs = [y_roll, y_audio, y_prime, y_prime_text, rendered, rendered_audio, rendered_midi,
                direct, direct_audio, direct_midi, table, notes]
-    render.click(run_inspect, inputs, outputs, api_name="music_inspect")
+    render.click(run_inspect, inputs, outputs, api_name="music_inspect", **ctx.server.events(CHEAP))
     sample.click(run_generate, [key, bars] + settings, outputs, api_name="music_generate")
     chorale.input(lambda: None, None, upload, api_visibility="private").then(   # a chorale replaces the file
         run_inspect, inputs, outputs, api_visibility="private")

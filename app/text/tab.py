@@ -8,6 +8,7 @@ import threading
 import gradio as gr
 
 from app.base import AppContext, AppTab, BuiltTab
+from app.classroom import CHEAP
 from app.text import views as tv
 from app.url_state import UrlField, one_of
 
@@ -82,7 +83,7 @@ def build(ctx: AppContext) -> BuiltTab:
                          column_widths=tv.WORD_COLUMN_WIDTHS, elem_id="text_words")
 
     inputs, outputs = [text, choice], [y_prime, y_hat, words, numbers, notes]
-    button.click(run_text, inputs, outputs, api_name="text_regenerate")
+    button.click(run_text, inputs, outputs, api_name="text_regenerate", **ctx.server.events(CHEAP))
     text.submit(run_text, inputs, outputs, api_visibility="private")
     choice.change(run_text, inputs, outputs, api_visibility="private")
     sample.select(use_sentence, None, text, api_visibility="private").then(

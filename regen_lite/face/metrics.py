@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import torch
-from torchmetrics.image.fid import FrechetInceptionDistance
 
 from .analysis import FaceEncoder
 from .data import LEAN, TalkingSet
@@ -50,6 +49,7 @@ class _Features(torch.nn.Module):
 @torch.no_grad()
 def frechet(encoder: FaceEncoder, real: torch.Tensor, fake: torch.Tensor, batch_size: int = 1000) -> float:
     """Fréchet distance ||mu_r - mu_f||² + Tr(S_r + S_f - 2 (S_r S_f)^½) in the encoder's feature space."""
+    from torchmetrics.image.fid import FrechetInceptionDistance   # here: it takes seconds to import
     fid = FrechetInceptionDistance(feature=_Features(encoder), normalize=True, input_img_size=(1, SIZE, SIZE))
     for x, is_real in ((real, True), (fake, False)):
         for i in range(0, len(x), batch_size):

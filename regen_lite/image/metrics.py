@@ -12,18 +12,21 @@ from __future__ import annotations
 import math
 
 import torch
-from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
-from torchmetrics.image.fid import FrechetInceptionDistance
+
+# torchmetrics is imported inside the functions that use it: it takes seconds to import (it pulls in
+# torchvision), and the app should answer its first page before anyone asks for a PSNR.
 
 
 def psnr(y_hat: torch.Tensor, y: torch.Tensor) -> float:
     """Mean over images of 10 log10(1 / MSE), images (N, 1, H, W) in [0, 1]."""
+    from torchmetrics.functional.image import peak_signal_noise_ratio
     return peak_signal_noise_ratio(y_hat.clamp(0, 1), y, data_range=1.0, dim=(1, 2, 3),
                                    reduction="elementwise_mean").item()
 
 
 def ssim(y_hat: torch.Tensor, y: torch.Tensor) -> float:
     """Mean SSIM (Gaussian window 11, sigma 1.5)."""
+    from torchmetrics.functional.image import structural_similarity_index_measure
     return structural_similarity_index_measure(y_hat.clamp(0, 1), y, data_range=1.0).item()
 
 
@@ -118,6 +121,7 @@ class ClassifierFeatures(torch.nn.Module):
 @torch.no_grad()
 def frechet_distance(classifier, real: torch.Tensor, fake: torch.Tensor, batch_size: int = 500) -> float:
     """Frechet distance ||mu_r - mu_f||^2 + Tr(S_r + S_f - 2 (S_r S_f)^{1/2}) in classifier-feature space."""
+    from torchmetrics.image.fid import FrechetInceptionDistance
     fid = FrechetInceptionDistance(feature=ClassifierFeatures(classifier), normalize=True,
                                    input_img_size=(1, 28, 28))
     for i in range(0, len(real), batch_size):

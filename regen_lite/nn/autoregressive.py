@@ -14,9 +14,11 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from . import noise as rng   # randn / multinomial that also take one generator per request (RowGenerators)
+
 
 def sample_next_code(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = None,
-                     generator: torch.Generator | None = None) -> torch.Tensor:
+                     generator: rng.Generator = None) -> torch.Tensor:
     """Draw one code per row from logits (B, K) -> (B,) int64.
 
     temperature T rescales the logits (p ~ softmax(logits / T)): T < 1 sharpens, T > 1 flattens;
@@ -27,13 +29,13 @@ def sample_next_code(logits: torch.Tensor, temperature: float = 1.0, top_k: int 
     if top_k is not None and top_k < logits.shape[-1]:
         kth = torch.topk(logits, top_k, dim=-1).values[:, -1:]        # (B, 1), the k-th largest logit
         logits = logits.masked_fill(logits < kth, float("-inf"))
-    return torch.multinomial(F.softmax(logits, -1), 1, generator=generator)[:, 0]
+    return rng.multinomial(F.softmax(logits, -1), generator)
 
 
 @torch.no_grad()
 def sample_codes(prior, x: torch.Tensor, *, prefix: torch.Tensor | None = None, temperature: float = 1.0,
                  top_k: int | None = None, guidance: float = 0.0,
-                 generator: torch.Generator | None = None, callback=None) -> torch.Tensor:
+                 generator: rng.Generator = None, callback=None) -> torch.Tensor:
     """Class labels x (B,) -> code maps (B, h, w) from a CodePrior, continuing `prefix` (B, k) if given.
 
     guidance w mixes conditional and unconditional logits: l = l_c + w (l_c - l_null).

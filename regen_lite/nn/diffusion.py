@@ -23,6 +23,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from . import noise as rng   # randn / multinomial that also take one generator per request (RowGenerators)
+
 ModelFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (x_t, t) -> eps or v prediction
 StepCallback = Callable[[int, int], None] | None                 # (steps done, total steps) -> None
 
@@ -156,11 +158,11 @@ def ddim_step(x_t, eps, x0, abar_t, abar_prev, eta: float = 0.0, noise=None):
 
 @torch.no_grad()
 def ddim_sample(diffusion: GaussianDiffusion, model_fn: ModelFn, shape, *, steps: int = 25, eta: float = 0.0,
-                generator: torch.Generator | None = None, device="cpu", clip_x0: float | None = None,
+                generator: rng.Generator = None, device="cpu", clip_x0: float | None = None,
                 x_T: torch.Tensor | None = None, return_trajectory: bool = False, callback: StepCallback = None):
     """Sample x_0 from x_T ~ N(0, I) in `steps` DDIM steps. clip_x0 clamps predicted x_0 to [-c, c].
     callback(done, total) is called after every step (the app's progress bar)."""
-    x = torch.randn(shape, generator=generator, device=device) if x_T is None else x_T.to(device)
+    x = rng.randn(shape, generator, device) if x_T is None else x_T.to(device)
     abar = diffusion.alphas_cumprod.to(device)
     ts = ddim_timesteps(diffusion.T, steps)
     traj = [x]
@@ -171,8 +173,8 @@ def ddim_sample(diffusion: GaussianDiffusion, model_fn: ModelFn, shape, *, steps
             x0 = x0.clamp(-clip_x0, clip_x0)
             eps = (x - abar[t].sqrt() * x0) / (1 - abar[t]).sqrt()
         abar_prev = abar[ts[i + 1]] if i + 1 < len(ts) else torch.tensor(1.0, device=device)
-        noise = torch.randn(shape, generator=generator, device=device) if eta > 0 else None
-        x = ddim_step(x, eps, x0, abar[t], abar_prev, eta, noise)
+        z = rng.randn(shape, generator, device) if eta > 0 else None
+        x = ddim_step(x, eps, x0, abar[t], abar_prev, eta, z)
         traj.append(x)
         if callback is not None:
             callback(i + 1, len(ts))
@@ -202,7 +204,7 @@ def ddpm_sample(diffusion: GaussianDiffusion, model_fn: ModelFn, shape, *, gener
     """Ancestral sampling through all T steps with the posterior q(x_{t-1} | x_t, x_0) (DDPM eq. 6-7):
         mean = (sqrt(\\bar\\alpha_{t-1}) beta_t x_0 + sqrt(alpha_t)(1 - \\bar\\alpha_{t-1}) x_t) / (1 - \\bar\\alpha_t),
         var  = beta_t (1 - \\bar\\alpha_{t-1}) / (1 - \\bar\\alpha_t)."""
-    x = torch.randn(shape, generator=generator, device=device)
+    x = rng.randn(shape, generator, device)
     abar = diffusion.alphas_cumprod.to(device)
     betas = diffusion.betas.to(device)
     for t in reversed(range(diffusion.T)):
@@ -214,7 +216,7 @@ def ddpm_sample(diffusion: GaussianDiffusion, model_fn: ModelFn, shape, *, gener
         mean = (abar_prev.sqrt() * betas[t] * x0 + (1 - betas[t]).sqrt() * (1 - abar_prev) * x) / (1 - abar[t])
         if t > 0:
             var = betas[t] * (1 - abar_prev) / (1 - abar[t])
-            x = mean + var.sqrt() * torch.randn(shape, generator=generator, device=device)
+            x = mean + var.sqrt() * rng.randn(shape, generator, device)
         else:
             x = mean
         if callback is not None:

@@ -19,7 +19,6 @@ import hashlib
 from typing import Sequence
 
 import torch
-from torchmetrics.functional.text import char_error_rate, word_error_rate
 
 from ..speech.words import WordClip, load_waves, word_clips
 from .extractors import P2GRenderer
@@ -103,6 +102,7 @@ def phoneme_error_rate(hyps: Sequence[Sequence[str]], words: Sequence[str]) -> f
     dictionary pronunciations (the engine may have said a listed variant). WER over phoneme tokens."""
     lex = load_lexicon()
     refs = [" ".join(closest_reference(h, lex[w])) for h, w in zip(hyps, words)]
+    from torchmetrics.functional.text import word_error_rate   # here: torchmetrics takes seconds to import
     return float(word_error_rate([" ".join(h) for h in hyps], refs))
 
 
@@ -111,6 +111,7 @@ def spelling_scores(spellings: Sequence[str], words: Sequence[str]) -> dict:
     WER and counted here as well, as the text benchmark does."""
     lex = load_lexicon()
     homophone = sum(s != w and any(s in spellings_of(p) for p in lex[w]) for s, w in zip(spellings, words))
+    from torchmetrics.functional.text import char_error_rate, word_error_rate   # here: slow to import
     return {"cer": float(char_error_rate(list(spellings), list(words))),
             "wer": float(word_error_rate(list(spellings), list(words))),
             "homophone": homophone / max(1, len(words)), "n": len(words)}
