@@ -84,6 +84,9 @@ def test_student_notebooks_hide_every_solution_and_output():
                 assert not cell.outputs and "BEGIN SOLUTION" not in cell.source
 
 
+STUB = 'raise NotImplementedError("Exercise: write this part")'   # as notebooks/nbgrader_config.py sets it
+
+
 def stubbed(source: str) -> str:
     """What the student sees of a solution cell: each BEGIN..END region, markers included, becomes one stub
     line at the region's indentation; every other line stays."""
@@ -91,7 +94,7 @@ def stubbed(source: str) -> str:
     for line in source.split("\n"):
         if line.strip() == "### BEGIN SOLUTION":
             inside = True
-            out.append(line[: len(line) - len(line.lstrip())] + 'raise NotImplementedError("Exercise: write this part")')
+            out.append(line[: len(line) - len(line.lstrip())] + STUB)
         elif line.strip() == "### END SOLUTION":
             inside = False
         elif not inside:
