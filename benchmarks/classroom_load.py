@@ -63,8 +63,8 @@ def call(http: httpx.Client, url: str, api_name: str, inputs) -> list:
     raise RuntimeError("the answer's stream ended without a result")
 
 
-def session(http: httpx.Client, url: str, student: int) -> list[tuple[str, float, str | None]]:
-    """One student's session: (action, seconds, error or None) per request."""
+def session(http: httpx.Client, url: str, student: int) -> list[tuple[str, float, float, str | None]]:
+    """One student's session: (action, start time, seconds, error or None) per request."""
     steps = [
         ("inspect", (None, student % 8, "vae"), "inspect"),
         ("inspect", (None, student % 8, "vqvae"), "inspect"),
@@ -81,7 +81,7 @@ def session(http: httpx.Client, url: str, student: int) -> list[tuple[str, float
             error = None
         except Exception as e:  # noqa: BLE001 - every failure is counted and its message reported
             error = f"{type(e).__name__}: {str(e)[:120]}"
-        out.append((action, time.perf_counter() - t0, error))
+        out.append((action, t0, time.perf_counter() - t0, error))
     return out
 
 
@@ -120,8 +120,8 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
 
-def run_mode(mode: str, students: int, timeout: float, all_tabs: bool) -> dict:
-    proc, url, startup = start_app(args=MODES[mode])
+def run_mode(mode: str, students: int, timeout: float, all_tabs: bool, extra: tuple[str, ...] = ()) -> dict:
+    proc, url, startup = start_app(args=MODES[mode] + extra)
     try:
         rest = memory_mb(proc.pid)
         https = [httpx.Client(timeout=timeout) for _ in range(students)]
@@ -144,9 +144,12 @@ def run_mode(mode: str, students: int, timeout: float, all_tabs: bool) -> dict:
     finally:
         proc.terminate()
         proc.wait(10)
-    generated = sum(GENERATED for a, _, e in results if a == "generate 16" and e is None)
-    return {"mode": mode, "results": results, "wall": wall, "server_cpu": server_cpu, "startup": startup, "rest": rest["VmRSS"],
-            "after": after["VmRSS"], "peak": peak, "images_per_s": generated / wall, "all_tabs": all_tabs}
+    generate = [(t, t + s) for a, t, s, e in results if a == "generate 16" and e is None]
+    span = max(end for _, end in generate) - min(start for start, _ in generate) if generate else float("nan")
+    return {"mode": " ".join((mode,) + extra), "results": results, "wall": wall, "server_cpu": server_cpu,
+            "startup": startup, "rest": rest["VmRSS"],
+            "after": after["VmRSS"], "peak": peak, "images_per_s": GENERATED * len(generate) / wall,
+            "generation_span": span, "span_images_per_s": GENERATED * len(generate) / span, "all_tabs": all_tabs}
 
 
 def report(runs: list[dict], students: int) -> str:
@@ -157,19 +160,24 @@ def report(runs: list[dict], students: int) -> str:
     for action in ACTIONS:
         cells = []
         for r in runs:
-            times = [s for a, s, e in r["results"] if a == action and e is None]
-            errors = sum(1 for a, _, e in r["results"] if a == action and e is not None)
+            times = [s for a, _, s, e in r["results"] if a == action and e is None]
+            errors = sum(1 for a, _, _, e in r["results"] if a == action and e is not None)
             cells += [f"{pct(times, 50):.2f}" if times else "-", f"{pct(times, 95):.2f}" if times else "-",
                       str(errors)]
         lines.append(f"| {action} | " + " | ".join(cells) + " |")
-    base = runs[0]["images_per_s"]
-    lines += ["", "| mode | wall s | server CPU s | images/s | ratio to " + runs[0]["mode"] + " | start-up s | "
-              "memory at rest MB | after the run MB | peak MB |", "|---|---|---|---|---|---|---|---|---|"]
+    base, span_base = runs[0]["images_per_s"], runs[0]["span_images_per_s"]
+    lines += ["", "Generation throughput: the images the students received per second of the whole run (wall), and per "
+              "second of the generation span (first generate request sent -> last answer received).", "",
+              "| mode | wall s | images/s over the wall | ratio | generation span s | images/s over the span | ratio "
+              "| server CPU s | start-up s | memory at rest MB | after the run MB | peak MB |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in runs:
         peak = f"{r['peak']:.0f}" + (" (then every tab used)" if r["all_tabs"] else "")
-        lines.append(f"| {r['mode']} | {r['wall']:.1f} | {r['server_cpu']:.1f} | {r['images_per_s']:.1f} | {r['images_per_s'] / base:.2f} | "
-                     f"{r['startup']:.1f} | {r['rest']:.0f} | {r['after']:.0f} | {peak} |")
-    errors = sorted({e for r in runs for _, _, e in r["results"] if e is not None})
+        lines.append(f"| {r['mode']} | {r['wall']:.1f} | {r['images_per_s']:.1f} | {r['images_per_s'] / base:.2f} | "
+                     f"{r['generation_span']:.1f} | {r['span_images_per_s']:.1f} | "
+                     f"{r['span_images_per_s'] / span_base:.2f} | {r['server_cpu']:.1f} | {r['startup']:.1f} | "
+                     f"{r['rest']:.0f} | {r['after']:.0f} | {peak} |")
+    errors = sorted({e for r in runs for *_, e in r["results"] if e is not None})
     if errors:
         lines += ["", "Errors seen:"] + [f"- {e}" for e in errors[:10]]
     return "\n".join(lines)
@@ -180,14 +188,16 @@ def main(argv=None):
     p.add_argument("--students", type=int, default=30)
     p.add_argument("--modes", nargs="+", choices=list(MODES), default=list(MODES))
     p.add_argument("--timeout", type=float, default=300.0, help="seconds before a request counts as failed")
+    p.add_argument("--threads", type=int, default=None, help="the classroom server's PyTorch threads (default cores - 1)")
     p.add_argument("--no-all-tabs", action="store_true", help="skip the 'every tab used' requests")
     p.add_argument("--name", default="classroom_load", help="write benchmarks/results/NAME.md")
     p.add_argument("--out", type=Path, default=RESULTS, help="folder for NAME.md (default benchmarks/results)")
     args = p.parse_args(argv)
     if not 1 <= args.students <= MAX_STUDENTS:
         p.error(f"--students must be 1..{MAX_STUDENTS}")
-    runs = [run_mode(m, args.students, args.timeout, all_tabs=(m == "classroom" and not args.no_all_tabs))
-            for m in args.modes]
+    threads = ("--threads", str(args.threads)) if args.threads else ()
+    runs = [run_mode(m, args.students, args.timeout, all_tabs=(m == "classroom" and not args.no_all_tabs),
+                     extra=threads if m == "classroom" else ()) for m in args.modes]
     text = report(runs, args.students)
     print(text)
     write_results(args.name, text, out_dir=args.out)

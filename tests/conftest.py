@@ -65,8 +65,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def launch_app(tries: int = 5):
-    """Build the whole app (every tab) on CPU and serve it on a free port: (demo, AppServer).
+def launch_app(tries: int = 5, server=None):
+    """Build the whole app (every tab) on CPU and serve it on a free port: (demo, AppServer). server: the
+    default ServerSettings, or ServerSettings.for_classroom(...) for the classroom mode.
 
     A port found free can be taken by another process (another xdist worker) before Gradio binds it;
     Gradio then raises OSError and the next free port is tried."""
@@ -74,12 +75,13 @@ def launch_app(tries: int = 5):
     from regen_lite.paths import weights_dir
 
     weights = frozenset(p.stem for p in weights_dir().glob("*.safetensors"))   # before the app loads them
-    demo = build_demo(device="cpu")
+    demo = build_demo(device="cpu", server=server)
+    extra = server.launch_options() if server is not None else {}
     for attempt in range(tries):
         port = free_port()
         try:
             demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                        **launch_options())
+                        **launch_options(), **extra)
         except OSError:
             if attempt == tries - 1:
                 raise
@@ -113,6 +115,20 @@ def client(app_server):
     """A gradio_client Client of the session's app."""
     pytest.importorskip("gradio_client")
     return app_client(app_server.url)
+
+
+@pytest.fixture(scope="module")
+def classroom_app():
+    """A second app in the classroom mode (batches of up to 8 generation requests, 8 may wait):
+    (url, its ServerSettings)."""
+    from app.classroom import ServerSettings
+
+    settings = ServerSettings.for_classroom(max_batch=8, max_waiting=8)
+    demo, server = launch_app(server=settings)
+    try:
+        yield server.url, settings
+    finally:
+        demo.close()
 
 
 @pytest.fixture

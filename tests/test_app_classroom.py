@@ -146,27 +146,12 @@ def test_identical_outputs_saved_at_once_are_never_read_half_written(tmp_path):
 
 # ------------------------------------------------------------------ a real classroom server
 
-@pytest.fixture(scope="module")
-def classroom_url():
-    from conftest import free_port
-
-    from app.main import build_demo, launch_options
-
-    server = ServerSettings.for_classroom(max_batch=8, max_waiting=8)
-    demo = build_demo(device="cpu", server=server)
-    port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                **launch_options(), **server.launch_options())
-    yield f"http://127.0.0.1:{port}/", server
-    demo.close()
-
-
-def test_batched_requests_give_each_the_images_of_its_own_seed(classroom_url, client):
+def test_batched_requests_give_each_the_images_of_its_own_seed(classroom_app, client):
     """Eight users at once: the classroom server samples them together (fewer loops than requests), and
     each gets exactly the images the default server gives the same request alone."""
     from gradio_client import Client
 
-    url, server = classroom_url
+    url, server = classroom_app
     requests = [dict(pipeline=("latent" if i % 4 else "vq"), cls=str(i % 10), seed=200 + i, n=1 + i % 3)
                 for i in range(8)]
 
@@ -185,11 +170,11 @@ def test_batched_requests_give_each_the_images_of_its_own_seed(classroom_url, cl
         assert np.array_equal(img, np.asarray(Image.open(alone[1]))), f"batched request {kw} differs from alone"
 
 
-def test_a_full_queue_answers_busy_and_the_server_keeps_working(classroom_url):
+def test_a_full_queue_answers_busy_and_the_server_keeps_working(classroom_app):
     from gradio_client import Client
     from gradio_client.exceptions import AppError
 
-    url, server = classroom_url
+    url, server = classroom_app
     client = Client(url, verbose=False)
     with server.sampling.lock:
         server.sampling.running = True             # the sampler is busy with someone's loop ...
