@@ -117,7 +117,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--device", default=None, help="auto (default), cpu, cuda, mps; or set REGEN_LITE_DEVICE")
     p.add_argument("--classroom", action="store_true",
                    help="one server for a class: cheap views in their own workers, batched and bounded generation")
-    p.add_argument("--threads", type=int, default=None, help="PyTorch threads (classroom default: cores - 1)")
+    p.add_argument("--threads", type=int, default=None, help="PyTorch threads (classroom default: the cores)")
     p.add_argument("--max-batch", type=int, default=None, help="generation requests sampled together (classroom: 8)")
     p.add_argument("--max-waiting", type=int, default=None,
                    help="generation requests that may wait before new ones are told 'busy' (classroom: 48)")

@@ -340,7 +340,7 @@ def main(argv=None) -> int:
     s.add_argument("--device", default=None)
     s.add_argument("--classroom", action="store_true",
                    help="one server for a class (notebooks/TEACHING.md): cheap views apart, batched generation")
-    s.add_argument("--threads", type=int, default=None, help="PyTorch threads (classroom default: cores - 1)")
+    s.add_argument("--threads", type=int, default=None, help="PyTorch threads (classroom default: the cores)")
     s.add_argument("--max-batch", type=int, default=None, help="generation requests sampled together (classroom: 8)")
     s.add_argument("--max-waiting", type=int, default=None, help="generation requests waiting before 'busy' (48)")
     s.set_defaults(fn=cmd_app)

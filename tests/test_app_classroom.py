@@ -109,7 +109,7 @@ def test_settings_mark_events_only_in_classroom_mode():
     assert ServerSettings().events(CHEAP) == {} and ServerSettings().launch_options() == {}
     s = ServerSettings.for_classroom(cores=2, max_batch=4)
     assert s.events(CHEAP)["concurrency_id"] == CHEAP and s.events(SAMPLING)["concurrency_id"] == SAMPLING
-    assert s.torch_threads == 1 and s.sampling.max_batch == 4
+    assert s.torch_threads == 2 and s.sampling.max_batch == 4 and s.cheap_workers == 8
     with pytest.raises(ValueError, match="kind must be"):
         s.events("slow")
 

@@ -71,5 +71,5 @@ def test_classroom_load_runs_a_small_class_against_a_classroom_server(tmp_path):
     md = (tmp_path / "classroom_load.md").read_text()
     assert "2 simulated students" in md and "| inspect |" in md and "| generate 16 |" in md
     row = next(line for line in md.splitlines() if line.startswith("| classroom |"))
-    assert float(row.split("|")[3]) > 0           # images per second: the students got their images
+    assert float(row.split("|")[3]) > 0 and float(row.split("|")[6]) > 0   # images per second, the run and the burst
     assert "Errors seen" not in md
