@@ -3,6 +3,7 @@
     python -m app.main                 # http://127.0.0.1:7860
     python app/main.py --port 8000 --device cpu
     regen-lite app
+    regen-lite app --classroom --host 0.0.0.0   # one server for a class (app/classroom.py)
 
 The UI is the list TABS below; each tab group is a folder (app/image/, app/speech/, app/text/,
 app/music/, app/face/) holding its tabs (layout) and their UI-free views (formatting); all models live in
