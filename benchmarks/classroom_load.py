@@ -15,7 +15,7 @@ Bounded: at most 64 students, each request times out after --timeout seconds.
 The simulated students run on the same machine as the server and share its cores (their decoding of
 answers is CPU work too); a real class would only add network time.
 
-    python benchmarks/classroom_load.py                    # 30 students, both modes (about 6 minutes)
+    python benchmarks/classroom_load.py                    # 30 students, both modes (about 5 minutes on the Xeon)
     python benchmarks/classroom_load.py --students 4 --modes classroom
 """
 
