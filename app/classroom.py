@@ -46,6 +46,8 @@ class ServerSettings:
         cores = cores or os.cpu_count() or 1
         settings = cls(classroom=True, cheap_workers=4 * cores, torch_threads=cores)
         for name, value in overrides.items():
+            if not hasattr(settings, name):
+                raise TypeError(f"ServerSettings has no setting {name!r}")
             if value is not None:
                 setattr(settings, name, value)
         settings.sampling = SamplingQueue(max_batch=settings.max_batch, max_waiting=settings.max_waiting)

@@ -112,6 +112,8 @@ def test_settings_mark_events_only_in_classroom_mode():
     assert s.torch_threads == 2 and s.sampling.max_batch == 4 and s.cheap_workers == 8
     with pytest.raises(ValueError, match="kind must be"):
         s.events("slow")
+    with pytest.raises(TypeError, match="no setting 'max_batches'"):
+        ServerSettings.for_classroom(max_batches=4)
 
 
 # ------------------------------------------------------------------ Gradio's cache, written atomically

@@ -154,7 +154,7 @@ def sample_batch(pipelines: PipelineSet, requests: list[Request], device, callba
     seeds = RowGenerators([torch.Generator(device=device).manual_seed(r.seed) for r in requests],
                           [r.n for r in requests])
     t0 = time.perf_counter()
-    y_prime, y = pipe.generate(x, generator=seeds if len(requests) > 1 else seeds.generators[0], **kw)
+    y_prime, y = pipe.generate(x, generator=seeds, **kw)   # one request: its generator's draws, exactly
     seconds = time.perf_counter() - t0
     parts = zip(requests, y_prime.split(seeds.sizes), y.split(seeds.sizes))
     return [pictures(pipe, spec, r, yp, yy, seconds, device, len(x)) for r, yp, yy in parts]
@@ -178,10 +178,3 @@ def pictures(pipe, spec, r: Request, y_prime: torch.Tensor, y: torch.Tensor, sec
                     f"**{seconds:.2f} s** on {device}{shared}."),
     }
 
-
-def generate(pipelines: PipelineSet, name: str, class_index, steps, guidance, seed, n, device,
-             callback=None) -> dict:
-    """Sample n images of one class with pipeline `name`, alone. Returns pictures of Y' and Y and timings.
-    callback(done, total) is called after each sampling step of the prior (for a progress bar)."""
-    return sample_batch(pipelines, [check(pipelines, name, class_index, steps, guidance, seed, n)], device,
-                        callback)[0]
